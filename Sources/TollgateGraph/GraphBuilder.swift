@@ -1,0 +1,103 @@
+import Foundation
+import TollgateModel
+
+/// Builds a `Graph` from a `Store`. Pure: the only "clock" is `now`, passed in, used for
+/// certificate-expiry notes. Linear in the number of objects.
+public struct GraphBuilder: Sendable {
+    public var controllerName: String
+    /// Bind address for Gateways without `spec.addresses`.
+    public var defaultAddress: String
+
+    public init(controllerName: String = Tollgate.controllerName, defaultAddress: String = "127.0.0.1") {
+        self.controllerName = controllerName
+        self.defaultAddress = defaultAddress
+    }
+
+    public func build(_ store: Store, now: Date) -> Graph {
+        var ctx = BuildContext(store: store, now: now, controllerName: controllerName, defaultAddress: defaultAddress)
+        ctx.run()
+        return ctx.graph
+    }
+}
+
+/// Mutable state of one build. Not shared across tasks.
+struct BuildContext {
+    let store: Store
+    let now: Date
+    let controllerName: String
+    let defaultAddress: String
+    let grants: ReferenceGrants
+    var graph = Graph()
+
+    /// Per Gateway: the listener states being built.
+    var gatewayStates: [ObjectKey: GatewayState] = [:]
+    /// Routes resolved once and shared by every listener they attach to.
+    var routeModels: [ObjectKey: RouteModel] = [:]
+    /// Memoized Secret pair checks.
+    var keyPairCache: [ObjectKey: Result<TLSMaterial, PEMValidation.Failure>] = [:]
+    /// Effective BackendTLSPolicy per (Service key, port name or "").
+    var backendPolicies: BackendPolicyIndex = BackendPolicyIndex()
+    /// EndpointSlices by Service key.
+    var slicesByService: [ObjectKey: [EndpointSlice]] = [:]
+
+    init(store: Store, now: Date, controllerName: String, defaultAddress: String) {
+        self.store = store
+        self.now = now
+        self.controllerName = controllerName
+        self.defaultAddress = defaultAddress
+        self.grants = ReferenceGrants(store)
+    }
+
+    mutating func run() {
+        for slice in store.endpointSlices.values {
+            guard let svc = slice.serviceName else { continue }
+            slicesByService[ObjectKey(kind: .service, namespace: slice.namespace, name: svc), default: []].append(slice)
+        }
+        let classes = buildGatewayClasses()
+        buildGateways(acceptedClasses: classes)
+        backendPolicies = resolveBackendTLSPolicies()
+        buildRoutes()
+        finishGateways()
+        writePolicyStatuses()
+    }
+
+    /// Looks up and validates a Secret holding `tls.crt`/`tls.key`.
+    mutating func keyPair(_ key: ObjectKey) -> Result<TLSMaterial, PEMValidation.Failure> {
+        if let cached = keyPairCache[key] { return cached }
+        let result: Result<TLSMaterial, PEMValidation.Failure>
+        if let secret = store.secrets[key] {
+            do {
+                result = PEMValidation.keyPair(certificate: try secret.value("tls.crt"), key: try secret.value("tls.key"), source: key)
+            } catch {
+                result = .failure(.init(message: "\(key): \(error)"))
+            }
+        } else {
+            result = .failure(.init(message: "\(key) does not exist"))
+        }
+        keyPairCache[key] = result
+        return result
+    }
+
+    /// Reads `ca.crt` from a Secret or ConfigMap and validates it as PEM certificates.
+    func caCertificate(kind: ObjectKind, _ key: ObjectKey) -> Result<(pem: String, notAfter: [Date]), PEMValidation.Failure> {
+        let data: Data?
+        switch kind {
+        case .secret:
+            guard let s = store.secrets[key] else { return .failure(.init(message: "\(key) does not exist")) }
+            do { data = try s.value("ca.crt") } catch { return .failure(.init(message: "\(key): \(error)")) }
+        case .configMap:
+            guard let c = store.configMaps[key] else { return .failure(.init(message: "\(key) does not exist")) }
+            data = c.value("ca.crt")
+        default:
+            return .failure(.init(message: "\(kind.rawValue) cannot hold a CA certificate"))
+        }
+        guard let data else { return .failure(.init(message: "\(key) has no ca.crt")) }
+        guard let text = String(data: data, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return .failure(.init(message: "\(key) ca.crt is empty"))
+        }
+        switch PEMValidation.certificates(text) {
+        case .success(let certs): return .success((PEMValidation.normalized(text), certs.map(\.notValidAfter)))
+        case .failure(let f): return .failure(.init(message: "\(key) ca.crt \(f.message)"))
+        }
+    }
+}

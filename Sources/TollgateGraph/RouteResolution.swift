@@ -1,0 +1,206 @@
+import TollgateModel
+
+extension BuildContext {
+    /// Attaches every HTTPRoute to the listeners of Tollgate's Gateways it names, resolves its
+    /// backends and writes its per-parent status.
+    mutating func buildRoutes() {
+        for route in store.httpRoutes.values.sorted(by: { $0.key < $1.key }) {
+            var parents: [RouteStatus.Parent] = []
+            var resolved: (model: RouteModel, unresolved: Problem?, inputs: [ObjectKey: Int64])?
+            let unsupported = unsupportedFeature(route)
+            let g = route.generation
+            for pref in route.spec.parentRefs ?? [] {
+                let group = pref.group ?? GatewayAPI.group, kind = pref.kind ?? "Gateway"
+                guard group == GatewayAPI.group, kind == "Gateway" else { continue }
+                let ns = pref.namespace ?? route.namespace
+                let gwKey = ObjectKey(kind: .gateway, namespace: ns, name: pref.name)
+                guard var gs = gatewayStates[gwKey] else { continue }
+                let ref = StatusParentRef(group: group, kind: kind, namespace: ns, name: pref.name,
+                                          sectionName: pref.sectionName, port: pref.port)
+                func reject(_ reason: String, _ message: String) {
+                    parents.append(.init(parentRef: ref, controllerName: controllerName, conditions: [
+                        Condition(ConditionType.accepted, false, reason, message, generation: g),
+                        Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g),
+                    ]))
+                }
+                guard gs.accepted else {
+                    reject(Reason.noMatchingParent, "Gateway \(gwKey.namespacedName) is not accepted: \(gs.notAccepted!.message)")
+                    continue
+                }
+                let candidates = gs.listeners.indices.filter { i in
+                    (pref.sectionName == nil || gs.listeners[i].spec.name == pref.sectionName)
+                        && (pref.port == nil || gs.listeners[i].spec.port == pref.port)
+                }
+                guard !candidates.isEmpty else {
+                    var what: [String] = []
+                    if let s = pref.sectionName { what.append("named \(s)") }
+                    if let p = pref.port { what.append("on port \(p)") }
+                    reject(Reason.noMatchingParent, "Gateway \(gwKey.namespacedName) has no listener \(what.joined(separator: " "))")
+                    continue
+                }
+                let allowed = candidates.filter { allows(gs.listeners[$0], gateway: gs.gateway, routeNamespace: route.namespace) }
+                guard !allowed.isEmpty else {
+                    reject(Reason.notAllowedByListeners, "no listener of Gateway \(gwKey.namespacedName) that this route names allows HTTPRoutes from namespace \(route.namespace)")
+                    continue
+                }
+                let routeHosts = route.spec.hostnames ?? []
+                var matched: [(Int, [String])] = []
+                for i in allowed {
+                    if let hosts = Hostnames.intersect(listener: gs.listeners[i].spec.hostname, route: routeHosts) {
+                        matched.append((i, hosts))
+                    }
+                }
+                guard !matched.isEmpty else {
+                    reject(Reason.noMatchingListenerHostname, "no listener hostname of Gateway \(gwKey.namespacedName) intersects the route hostnames \(routeHosts.joined(separator: ", "))")
+                    continue
+                }
+                if let u = unsupported {
+                    reject(Reason.unsupportedValue, u)
+                    continue
+                }
+                if resolved == nil { resolved = resolveRoute(route) }
+                let r = resolved!
+                for (i, hosts) in matched where !gs.listeners[i].routes.contains(where: { $0.route.key == route.key }) {
+                    gs.listeners[i].routes.append(AttachedRoute(route: r.model, hostnames: hosts))
+                }
+                gs.inputs.merge(r.inputs) { a, _ in a }
+                gs.inputs[route.key] = g
+                if route.namespace != gs.gateway.namespace, let nsObj = store.namespaces[route.namespace] {
+                    gs.inputs[nsObj.key] = nsObj.generation
+                }
+                for rule in r.model.rules {
+                    for b in rule.backends {
+                        guard case .service(let s) = b.target else { continue }
+                        for p in backendPolicies.policiesByService[s.service] ?? [] {
+                            backendPolicies.ancestors[p, default: []].insert(gwKey)
+                            if let o = backendPolicies.outcomes[p] { gs.inputs.merge(o.inputs) { a, _ in a } }
+                        }
+                    }
+                }
+                gatewayStates[gwKey] = gs
+                let resolvedCondition = r.unresolved.map { Condition(ConditionType.resolvedRefs, false, $0.reason, $0.message, generation: g) }
+                    ?? Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g)
+                parents.append(.init(parentRef: ref, controllerName: controllerName, conditions: [
+                    Condition(ConditionType.accepted, true, Reason.accepted, "The route is accepted", generation: g),
+                    resolvedCondition,
+                ]))
+            }
+            if !parents.isEmpty { graph.statuses[route.key] = .httpRoute(RouteStatus(parents: parents)) }
+        }
+    }
+
+    /// `allowedRoutes`: kinds and namespaces (Same, All, Selector).
+    private func allows(_ l: ListenerState, gateway: Gateway, routeNamespace: String) -> Bool {
+        guard l.acceptsHTTPRoutes else { return false }
+        let ns = l.spec.allowedRoutes?.namespaces
+        switch ns?.from ?? "Same" {
+        case "All": return true
+        case "Selector":
+            guard let sel = ns?.selector else { return false }
+            return LabelSelectorMatcher.matches(sel, labels: store.namespaceLabels(routeNamespace))
+        default: return routeNamespace == gateway.namespace
+        }
+    }
+
+    /// The first feature of the route Tollgate does not implement, as a message naming its field.
+    private func unsupportedFeature(_ route: HTTPRoute) -> String? {
+        for (i, h) in (route.spec.hostnames ?? []).enumerated() where !Hostnames.isValid(h) {
+            return "spec.hostnames[\(i)] \"\(h)\" is not a valid hostname"
+        }
+        for (ri, rule) in (route.spec.rules ?? []).enumerated() {
+            let rf = "spec.rules[\(ri)]"
+            if let f = rule.filters, !f.isEmpty { return "\(rf).filters (\(f[0].type)) are not supported yet" }
+            for (mi, m) in (rule.matches ?? []).enumerated() {
+                let mf = "\(rf).matches[\(mi)]"
+                if let t = m.path?.type, t != "Exact" && t != "PathPrefix" { return "\(mf).path.type \(t) is not supported; use Exact or PathPrefix" }
+                if let v = m.path?.value, !v.hasPrefix("/") { return "\(mf).path.value \"\(v)\" must start with /" }
+                if let v = m.path?.value, v.contains(where: { $0.isWhitespace || $0 == "{" || $0 == "}" || $0 == ";" || $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "#" || $0 == "$" }) {
+                    return "\(mf).path.value \"\(v)\" contains characters NGINX locations cannot express"
+                }
+                if m.method != nil { return "\(mf).method is not supported yet" }
+                if let q = m.queryParams, !q.isEmpty { return "\(mf).queryParams are not supported yet" }
+                for (hi, h) in (m.headers ?? []).enumerated() {
+                    if let t = h.type, t != "Exact" { return "\(mf).headers[\(hi)].type \(t) is not supported; use Exact" }
+                    if !h.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                        return "\(mf).headers[\(hi)].name \"\(h.name)\" is not a valid header name"
+                    }
+                }
+            }
+            for (bi, b) in (rule.backendRefs ?? []).enumerated() {
+                if let f = b.filters, !f.isEmpty { return "\(rf).backendRefs[\(bi)].filters are not supported yet" }
+            }
+        }
+        return nil
+    }
+
+    /// Resolves matches and backends of a route; `unresolved` is the ResolvedRefs=False cause.
+    private mutating func resolveRoute(_ route: HTTPRoute) -> (model: RouteModel, unresolved: Problem?, inputs: [ObjectKey: Int64]) {
+        var problems: [Problem] = []
+        var inputs: [ObjectKey: Int64] = [:]
+        var rules: [RuleModel] = []
+        for (ri, rule) in (route.spec.rules ?? [HTTPRoute.Rule()]).enumerated() {
+            let specMatches = (rule.matches?.isEmpty ?? true) ? [HTTPRoute.Match()] : rule.matches!
+            let matches = specMatches.enumerated().map { mi, m -> MatchModel in
+                let type: MatchModel.PathType = (m.path?.type ?? "PathPrefix") == "Exact" ? .exact : .prefix
+                return MatchModel(pathType: type, path: m.path?.value ?? "/",
+                                  headers: (m.headers ?? []).map { .init(name: $0.name.lowercased(), value: $0.value) }, index: mi)
+            }
+            var backends: [BackendModel] = []
+            for (bi, ref) in (rule.backendRefs ?? []).enumerated() {
+                let f = "spec.rules[\(ri)].backendRefs[\(bi)]"
+                let weight = ref.weight ?? 1
+                guard weight > 0 else { continue }
+                let group = ref.group ?? "", kind = ref.kind ?? "Service"
+                guard group == "", kind == "Service" else {
+                    let p = Problem(reason: Reason.invalidKind, message: "\(f): kind \(group.isEmpty ? "" : group + "/")\(kind) is not supported; use a core Service")
+                    problems.append(p); backends.append(.init(weight: weight, target: .invalid(reason: p.message))); continue
+                }
+                let ns = ref.namespace ?? route.namespace
+                let key = ObjectKey(kind: .service, namespace: ns, name: ref.name)
+                guard grants.allows(fromGroup: GatewayAPI.group, fromKind: "HTTPRoute", fromNamespace: route.namespace,
+                                    toGroup: "", toKind: "Service", toNamespace: ns, toName: ref.name) else {
+                    let p = Problem(reason: Reason.refNotPermitted, message: "\(f): \(key) is in another namespace and no ReferenceGrant allows it")
+                    problems.append(p); backends.append(.init(weight: weight, target: .invalid(reason: p.message))); continue
+                }
+                recordGrantInputs(from: route.namespace, to: ns, into: &inputs)
+                guard let svc = store.services[key] else {
+                    let p = Problem(reason: Reason.backendNotFound, message: "\(f): \(key) does not exist")
+                    problems.append(p); backends.append(.init(weight: weight, target: .invalid(reason: p.message))); continue
+                }
+                inputs[key] = svc.generation
+                guard let portNumber = ref.port else {
+                    let p = Problem(reason: Reason.backendNotFound, message: "\(f): port is required for a Service backend")
+                    problems.append(p); backends.append(.init(weight: weight, target: .invalid(reason: p.message))); continue
+                }
+                guard let sp = svc.spec?.ports?.first(where: { $0.port == portNumber }) else {
+                    let p = Problem(reason: Reason.backendNotFound, message: "\(f): \(key) has no port \(portNumber)")
+                    problems.append(p); backends.append(.init(weight: weight, target: .invalid(reason: p.message))); continue
+                }
+                let eps = endpoints(service: key, port: sp, inputs: &inputs)
+                let tls = backendPolicies.lookup(service: key, portName: sp.name)?.tls
+                backends.append(.init(weight: weight, target: .service(ServiceBackend(service: key, port: portNumber, endpoints: eps, tls: tls))))
+            }
+            rules.append(RuleModel(index: ri, matches: matches, backends: backends))
+        }
+        let unresolved = problems.first.map { Problem(reason: $0.reason, message: problems.map(\.message).joined(separator: "; ")) }
+        return (RouteModel(key: route.key, creationTimestamp: route.metadata.creationTimestamp, rules: rules), unresolved, inputs)
+    }
+}
+
+/// Kubernetes label selector evaluation.
+enum LabelSelectorMatcher {
+    static func matches(_ s: LabelSelector, labels: [String: String]) -> Bool {
+        for (k, v) in s.matchLabels ?? [:] where labels[k] != v { return false }
+        for r in s.matchExpressions ?? [] {
+            let values = Set(r.values ?? [])
+            switch r.operator {
+            case "In": guard let v = labels[r.key], values.contains(v) else { return false }
+            case "NotIn": if let v = labels[r.key], values.contains(v) { return false }
+            case "Exists": guard labels[r.key] != nil else { return false }
+            case "DoesNotExist": guard labels[r.key] == nil else { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+}

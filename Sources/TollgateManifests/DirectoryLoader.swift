@@ -1,0 +1,83 @@
+import Foundation
+import TollgateModel
+
+/// Loads every `*.yaml`, `*.yml` and `*.json` file under a directory tree into a `Store`, the way
+/// `kubectl apply -R -f DIR` reads it. Files are read in sorted path order so results are stable.
+public struct DirectoryLoader: Sendable {
+    public struct Result: Sendable {
+        public var store = Store()
+        /// Where each object came from.
+        public var sources: [ObjectKey: SourceLocation] = [:]
+        public var errors: [ManifestError] = []
+        public var warnings: [ManifestWarning] = []
+        /// Files that could not be read at all (unreadable input).
+        public var unreadable: [String] = []
+    }
+
+    public static let extensions: Set<String> = ["yaml", "yml", "json"]
+
+    public init() {}
+
+    /// Manifest files under `root` (or `root` itself when it is a file), sorted.
+    public func manifestFiles(root: String) throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir) else {
+            throw LoaderError.notFound(root)
+        }
+        if !isDir.boolValue { return [root] }
+        guard let e = FileManager.default.enumerator(atPath: root) else { throw LoaderError.notFound(root) }
+        var files: [String] = []
+        while let rel = e.nextObject() as? String {
+            let name = (rel as NSString).lastPathComponent
+            if name.hasPrefix(".") { if (e.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { e.skipDescendants() }; continue }
+            guard Self.extensions.contains((name as NSString).pathExtension.lowercased()) else { continue }
+            let full = (root as NSString).appendingPathComponent(rel)
+            var d: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { files.append(full) }
+        }
+        return files.sorted()
+    }
+
+    public func load(root: String) throws -> Result {
+        var result = Result()
+        let decoder = ManifestDecoder()
+        for file in try manifestFiles(root: root) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                result.unreadable.append(file); continue
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                result.errors.append(ManifestError(SourceLocation(file: file, document: 1), field: "", "file is not UTF-8 text"))
+                continue
+            }
+            let decoded = decoder.decode(text: text, file: file)
+            result.errors += decoded.errors
+            result.warnings += decoded.warnings
+            for (object, location) in decoded.objects {
+                Self.add(object, location, to: &result)
+            }
+        }
+        return result
+    }
+
+    /// Adds one object; a second definition of the same object replaces the first with a warning
+    /// unless both are identical.
+    static func add(_ object: AnyKubeObject, _ location: SourceLocation, to result: inout Result) {
+        let key = object.key
+        if let previous = result.sources[key] {
+            var candidate = result.store
+            candidate.upsert(object)
+            if candidate != result.store {
+                result.warnings.append(ManifestWarning(location, "\(key) is also defined in \(previous); using this definition"))
+            }
+        }
+        result.store.upsert(object)
+        result.sources[key] = location
+    }
+
+    public enum LoaderError: Error, CustomStringConvertible {
+        case notFound(String)
+        public var description: String {
+            switch self { case .notFound(let p): return "\(p): no such file or directory" }
+        }
+    }
+}

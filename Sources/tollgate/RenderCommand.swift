@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TollgateManifests
+import TollgateModel
+import TollgateNginx
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render NGINX configuration for every Gateway in a manifest directory.",
+        discussion: "Writes OUTPUT/NAMESPACE/NAME/ per accepted Gateway and prints a status table. Exits non-zero only when the input cannot be read; invalid objects are reported in their status.")
+
+    @Option(help: "Directory (or file) of Kubernetes manifests, YAML or JSON.") var manifests: String
+    @Option(help: "Directory to write one subdirectory per Gateway into.") var output: String
+    @Option(help: "Evaluate certificate expiry at this RFC 3339 time instead of now.") var now: String?
+    @Option(help: "CA bundle used for wellKnownCACertificates: System.") var systemCaBundle = "/etc/ssl/certs/ca-certificates.crt"
+
+    func run() throws {
+        let pipeline: OfflinePipeline
+        do { pipeline = try OfflinePipeline.run(manifests: manifests, now: try parseNow(now)) } catch ExitCodeError.unreadable {
+            throw ExitCode(2)
+        }
+        var renderer = GatewayRenderer(builder: IRBuilder(systemCABundle: systemCaBundle))
+        let rendered = renderer.render(pipeline.graph)
+        for key in rendered.keys.sorted() {
+            let dir = (output as NSString).appendingPathComponent("\(key.namespace)/\(key.name)")
+            if FileManager.default.fileExists(atPath: dir) { try FileManager.default.removeItem(atPath: dir) }
+            try rendered[key]!.write(to: dir)
+            print("wrote \(dir) (\(rendered[key]!.files.count) files, digest \(rendered[key]!.digest.prefix(12)))")
+        }
+        print()
+        print(StatusPrinter.table(pipeline.documents), terminator: "")
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Print the Gateway API status of every object in a manifest directory.")
+
+    @Option(help: "Directory (or file) of Kubernetes manifests, YAML or JSON.") var manifests: String
+    @Option(name: .shortAndLong, help: "Output format: table, yaml or json.") var output: String = "table"
+    @Option(help: "Evaluate certificate expiry at this RFC 3339 time instead of now.") var now: String?
+
+    func validate() throws {
+        guard StatusPrinter.Format(rawValue: output) != nil else {
+            throw ValidationError("-o must be one of: table, yaml, json")
+        }
+    }
+
+    func run() throws {
+        let pipeline: OfflinePipeline
+        do { pipeline = try OfflinePipeline.run(manifests: manifests, now: try parseNow(now)) } catch ExitCodeError.unreadable {
+            throw ExitCode(2)
+        }
+        print(try StatusPrinter.render(pipeline.documents, format: StatusPrinter.Format(rawValue: output)!), terminator: "")
+    }
+}
