@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "TollgateTests", dependencies: [
             "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
             .product(name: "Yams", package: "Yams"),
-        ], resources: [], swiftSettings: strict),
+        ], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

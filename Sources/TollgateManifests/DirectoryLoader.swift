@@ -38,10 +38,15 @@ public struct DirectoryLoader: Sendable {
         return files.sorted()
     }
 
-    public func load(root: String) throws -> Result {
+    public func load(root: String) throws -> Result { try load(roots: [root]) }
+
+    /// Loads several directories or files into one store, in the order given.
+    public func load(roots: [String]) throws -> Result {
         var result = Result()
         let decoder = ManifestDecoder()
-        for file in try manifestFiles(root: root) {
+        var files: [String] = []
+        for root in roots { files += try manifestFiles(root: root) }
+        for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 result.unreadable.append(file); continue
             }

@@ -111,3 +111,22 @@ public enum AnyKubeObject: Sendable, Equatable {
         }
     }
 }
+
+extension Store {
+    /// `metadata.generation` of a stored object (1 when absent), nil when the object is unknown.
+    public func generation(of key: ObjectKey) -> Int64? {
+        switch key.kind {
+        case .namespace: return namespaces[key.name]?.generation
+        case .gatewayClass: return gatewayClasses[key.name]?.generation
+        case .gateway: return gateways[key]?.generation
+        case .httpRoute: return httpRoutes[key]?.generation
+        case .backendTLSPolicy: return backendTLSPolicies[key]?.generation
+        case .referenceGrant: return referenceGrants[key]?.generation
+        case .secret: return secrets[key]?.generation
+        case .configMap: return configMaps[key]?.generation
+        case .service: return services[key]?.generation
+        case .endpointSlice: return endpointSlices[key]?.generation
+        case .nginxProxy: return nginxProxies[key]?.generation
+        }
+    }
+}

@@ -9,9 +9,9 @@ struct OfflinePipeline {
     var graph: Graph
 
     /// Throws `ExitCode(2)` when the input cannot be read at all.
-    static func run(manifests: String, now: Date) throws -> OfflinePipeline {
+    static func run(manifests: [String], now: Date) throws -> OfflinePipeline {
         let load: DirectoryLoader.Result
-        do { load = try DirectoryLoader().load(root: manifests) } catch {
+        do { load = try DirectoryLoader().load(roots: manifests) } catch {
             Stderr.print("error: \(error)")
             throw ExitCodeError.unreadable
         }
@@ -23,22 +23,7 @@ struct OfflinePipeline {
     }
 
     /// Status documents for every object that has status, in key order.
-    var documents: [StatusDocument] {
-        graph.statuses.keys.sorted().map { key in
-            StatusDocument(key: key, generation: generation(of: key), status: graph.statuses[key]!)
-        }
-    }
-
-    func generation(of key: ObjectKey) -> Int64 {
-        let s = load.store
-        switch key.kind {
-        case .gatewayClass: return s.gatewayClasses[key.name]?.generation ?? 1
-        case .gateway: return s.gateways[key]?.generation ?? 1
-        case .httpRoute: return s.httpRoutes[key]?.generation ?? 1
-        case .backendTLSPolicy: return s.backendTLSPolicies[key]?.generation ?? 1
-        default: return 1
-        }
-    }
+    var documents: [StatusDocument] { graph.statusDocuments(store: load.store) }
 }
 
 enum ExitCodeError: Error { case unreadable }

@@ -10,7 +10,7 @@ struct RenderCommand: ParsableCommand {
         abstract: "Render NGINX configuration for every Gateway in a manifest directory.",
         discussion: "Writes OUTPUT/NAMESPACE/NAME/ per accepted Gateway and prints a status table. Exits non-zero only when the input cannot be read; invalid objects are reported in their status.")
 
-    @Option(help: "Directory (or file) of Kubernetes manifests, YAML or JSON.") var manifests: String
+    @Option(help: "Directory (or file) of Kubernetes manifests, YAML or JSON; repeatable.") var manifests: [String]
     @Option(help: "Directory to write one subdirectory per Gateway into.") var output: String
     @Option(help: "Evaluate certificate expiry at this RFC 3339 time instead of now.") var now: String?
     @Option(help: "CA bundle used for wellKnownCACertificates: System.") var systemCaBundle = "/etc/ssl/certs/ca-certificates.crt"
@@ -38,7 +38,7 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Print the Gateway API status of every object in a manifest directory.")
 
-    @Option(help: "Directory (or file) of Kubernetes manifests, YAML or JSON.") var manifests: String
+    @Option(help: "Directory (or file) of Kubernetes manifests, YAML or JSON; repeatable.") var manifests: [String]
     @Option(name: .shortAndLong, help: "Output format: table, yaml or json.") var output: String = "table"
     @Option(help: "Evaluate certificate expiry at this RFC 3339 time instead of now.") var now: String?
 
