@@ -29,6 +29,7 @@ extension BuildContext {
             state.listeners = gw.spec.listeners.map { ListenerState(spec: $0) }
             for i in state.listeners.indices { validateListener(&state.listeners[i], gateway: gw, inputs: &state.inputs) }
             markConflicts(&state.listeners)
+            markOverlaps(&state.listeners)
             resolveFrontendValidation(&state)
             resolveBackendClientCertificate(&state)
             gatewayStates[gw.key] = state
@@ -165,6 +166,32 @@ extension BuildContext {
                 }
             }
         }
+    }
+}
+
+extension BuildContext {
+    /// HTTPS listeners on one port whose hostnames overlap (`a.example.com` and `*.example.com`, or
+    /// any hostname and no hostname) get OverlappingTLSConfig=True: a client may reuse one
+    /// connection for both names, and NGINX answers 421 when the Host selects the other listener.
+    func markOverlaps(_ listeners: inout [ListenerState]) {
+        let https = listeners.indices.filter { listeners[$0].spec.protocol == "HTTPS" && listeners[$0].renderable }
+        for i in https {
+            let a = listeners[i].spec
+            let others = https.filter { j in
+                guard j != i, listeners[j].spec.port == a.port else { return false }
+                let b = listeners[j].spec
+                return Self.overlap(a.hostname, b.hostname)
+            }.map { listeners[$0].spec.name }
+            if !others.isEmpty {
+                listeners[i].overlapping = Problem(reason: Reason.overlappingHostnames,
+                    message: "hostname \(a.hostname ?? "(any)") on port \(a.port) overlaps listener\(others.count == 1 ? "" : "s") \(others.joined(separator: ", "))")
+            }
+        }
+    }
+
+    static func overlap(_ a: String?, _ b: String?) -> Bool {
+        guard let a, let b else { return true }
+        return Hostnames.listenerMatches(a, b) || Hostnames.listenerMatches(b, a)
     }
 }
 

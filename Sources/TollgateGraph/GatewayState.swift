@@ -15,6 +15,8 @@ struct ListenerState {
     /// ResolvedRefs=False causes (first reason wins, messages joined).
     var unresolved: [Problem] = []
     var conflicted: Problem?
+    /// OverlappingTLSConfig=True cause (HTTPS listeners whose hostnames overlap on one port).
+    var overlapping: Problem?
     /// Certificate references failed: the listener gets no server.
     var certificateInvalid = false
     /// Expiry and other informational notes for messages.

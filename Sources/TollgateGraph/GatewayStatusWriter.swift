@@ -49,7 +49,8 @@ extension BuildContext {
                 conditions.append(Condition(ConditionType.insecureFrontendValidationMode, true, Reason.configurationChanged,
                     "AllowInsecureFallback accepts clients without a valid certificate: \(gs.insecureFallbackBlocks.sorted().joined(separator: ", "))", generation: g))
             }
-            let addresses = gs.bindAddresses.map { GatewayStatus.Address(type: "IPAddress", value: $0) }
+            // Addresses are reported only for Gateways that are served.
+            let addresses = gs.accepted ? gs.bindAddresses.map { GatewayStatus.Address(type: "IPAddress", value: $0) } : nil
             graph.statuses[key] = .gateway(GatewayStatus(addresses: addresses, conditions: conditions, listeners: listenerStatuses))
             graph.gateways[key] = GatewayModel(key: key, generation: g, accepted: gs.accepted, bindAddresses: gs.bindAddresses,
                                                settings: gs.settings, listeners: gs.accepted ? models : [],
@@ -83,6 +84,9 @@ extension BuildContext {
             out.append(Condition(ConditionType.conflicted, true, p.reason, p.message, generation: g))
         } else {
             out.append(Condition(ConditionType.conflicted, false, Reason.noConflicts, "No conflicts", generation: g))
+        }
+        if let p = l.overlapping {
+            out.append(Condition(ConditionType.overlappingTLSConfig, true, p.reason, p.message, generation: g))
         }
         return out
     }

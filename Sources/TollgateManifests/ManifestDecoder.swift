@@ -19,9 +19,9 @@ public struct ManifestDecoder: Sendable {
             let location = SourceLocation(file: file, document: index + 1)
             let node: Node?
             do {
-                node = try Yams.compose(yaml: chunk)
+                node = try Yams.compose(yaml: chunk.text)
             } catch {
-                result.errors.append(ManifestError(location, field: "", Self.describeYAML(error)))
+                result.errors.append(ManifestError(location, field: "", Self.describeYAML(error, lineOffset: chunk.firstLine - 1)))
                 continue
             }
             guard let node, !Self.isEmpty(node) else { continue }
@@ -99,19 +99,22 @@ public struct ManifestDecoder: Sendable {
         return false
     }
 
-    /// Splits a YAML stream at `---` / `...` document markers (at column 0), keeping line counts.
-    static func splitDocuments(_ text: String) -> [String] {
-        var docs: [String] = []
+    /// Splits a YAML stream at `---` / `...` document markers (at column 0). Each document keeps
+    /// the file line it starts on, so errors can name file lines.
+    static func splitDocuments(_ text: String) -> [(text: String, firstLine: Int)] {
+        var docs: [(String, Int)] = []
         var current: [Substring] = []
+        var start = 1
         var sawContent = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
             if trimmed == "---" || trimmed.hasPrefix("--- ") || trimmed == "..." {
-                if sawContent { docs.append(current.joined(separator: "\n")) }
+                if sawContent { docs.append((current.joined(separator: "\n"), start)) }
                 current = []
                 sawContent = false
+                start = i + 2
                 if trimmed.hasPrefix("--- ") {
-                    current.append(trimmed.dropFirst(4)); sawContent = true
+                    current.append(trimmed.dropFirst(4)); sawContent = true; start = i + 1
                 }
                 continue
             }
@@ -119,16 +122,16 @@ public struct ManifestDecoder: Sendable {
             let t = line.trimmingCharacters(in: .whitespaces)
             if !t.isEmpty && !t.hasPrefix("#") { sawContent = true }
         }
-        if sawContent { docs.append(current.joined(separator: "\n")) }
+        if sawContent { docs.append((current.joined(separator: "\n"), start)) }
         return docs
     }
 
-    private static func describeYAML(_ error: Error) -> String {
+    private static func describeYAML(_ error: Error, lineOffset: Int) -> String {
         guard let y = error as? YamlError else { return "invalid YAML: \(error)" }
         switch y {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
-            return "invalid YAML at line \(mark.line), column \(mark.column): \(problem)"
+            return "invalid YAML at line \(mark.line + lineOffset), column \(mark.column): \(problem)"
         case .reader(let problem, _, _, _):
             return "invalid YAML: \(problem)"
         case .duplicatedKeysInMapping(let duplicates, _):

@@ -7,6 +7,7 @@ public enum ConditionType {
     public static let conflicted = "Conflicted"
     public static let insecureFrontendValidationMode = "InsecureFrontendValidationMode"
     public static let supportedVersion = "SupportedVersion"
+    public static let overlappingTLSConfig = "OverlappingTLSConfig"
 }
 
 /// Condition reasons, grouped by the object they appear on.
@@ -42,6 +43,7 @@ public enum Reason {
     public static let hostnameConflict = "HostnameConflict"
     public static let protocolConflict = "ProtocolConflict"
     public static let noConflicts = "NoConflicts"
+    public static let overlappingHostnames = "OverlappingHostnames"
 
     // Route
     public static let notAllowedByListeners = "NotAllowedByListeners"

@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// A tiny builder for indented NGINX configuration text.
 struct ConfigText {
     private(set) var text = ""
@@ -35,9 +38,16 @@ enum NginxSyntax {
         "$http_" + name.lowercased().replacingOccurrences(of: "-", with: "_")
     }
 
-    /// A name safe for NGINX identifiers (upstreams, variables).
-    static func identifier(_ s: String) -> String {
-        String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "_" })
+    /// A name safe for NGINX identifiers (upstreams, variables) built from `parts` joined by `_`.
+    /// Kubernetes names never contain `_`, so parts made only of letters and digits stay as they
+    /// are; when a part had to be rewritten (`-`, `.`), a short hash of the original parts is
+    /// appended so that `a-b/c` and `a/b-c` can never share a name.
+    static func identifier(_ parts: String...) -> String {
+        let clean = parts.map { p in String(p.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }) }
+        let joined = clean.joined(separator: "_")
+        guard clean != parts else { return joined }
+        let digest = SHA256.hash(data: Data(parts.joined(separator: "/").utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return joined + "_" + digest
     }
 
     /// `host:port` with brackets for IPv6.

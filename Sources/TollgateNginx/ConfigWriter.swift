@@ -196,7 +196,7 @@ public struct ConfigWriter: Sendable {
                 }
                 if p.sniListeners != nil {
                     b.line("# The Host header must select the listener the SNI selected.")
-                    b.line("if (\(Self.sniVariable(p.port)) !~ \(NginxSyntax.quote("^(\(s.listener))?$"))) { return 421; }")
+                    b.line("if (\(Self.sniVariable(p.port)) !~ \(NginxSyntax.quote("^(\(NginxSyntax.regexLiteral(s.listener)))?$"))) { return 421; }")
                 }
                 if p.frontend?.mode == .allowValidOnly {
                     b.block("location @tollgate_reject_client") { $0.line("return 444;") }

@@ -133,7 +133,7 @@ extension IRBuilder {
                           sniListeners: sni, catchAllListener: catchAll.map(Self.listenerID), servers: out)
         }
 
-        static func listenerID(_ l: ListenerModel) -> String { NginxSyntax.identifier(l.name) }
+        static func listenerID(_ l: ListenerModel) -> String { l.name }
 
         /// The listener a hostname selects: the most specific listener hostname that matches it.
         static func select(_ h: String?, among listeners: [ListenerModel]) -> ListenerModel? {
@@ -243,7 +243,7 @@ extension IRBuilder {
             } else if weighted.count == 1 {
                 a = .single(weighted[0].1)
             } else {
-                let variable = "$tg_split_" + NginxSyntax.identifier("\(c.route.key.namespace)_\(c.route.key.name)") + "_r\(c.rule.index)"
+                let variable = "$tg_split_" + NginxSyntax.identifier(c.route.key.namespace, c.route.key.name, "r\(c.rule.index)")
                 let total = weighted.reduce(0) { $0 + $1.0 }
                 var entries: [(String, String)] = []
                 for (i, (w, t)) in weighted.enumerated() {
@@ -282,7 +282,7 @@ extension IRBuilder {
                 case nil: break
                 }
                 guard !s.endpoints.isEmpty else { return Self.status(503) }
-                let name = NginxSyntax.identifier("\(s.service.namespace)_\(s.service.name)_\(s.port)")
+                let name = NginxSyntax.identifier(s.service.namespace, s.service.name, String(s.port))
                 upstreams[name] = UpstreamIR(name: name, servers: s.endpoints.map { NginxSyntax.hostPort($0.address, $0.port) })
                 return TargetIR(kind: .proxy(upstream: name, tls: tls),
                                 uri: "\(IRBuilder.internalPrefix)backend/\(s.service.namespace)/\(s.service.name)/\(s.port)")

@@ -20,9 +20,17 @@ enum Processes {
             p.arguments = [executable] + arguments
         }
         if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, b in b } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
+        // Output goes to files, not pipes: a daemonizing child (nginx) keeps its stderr open, so
+        // reading a pipe to EOF would block forever.
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("tollgate-out-\(UUID().uuidString)")
+        let errURL = dir.appendingPathComponent("tollgate-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
+        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+        p.standardOutput = outHandle
+        p.standardError = errHandle
         if let stdin {
             let inPipe = Pipe()
             p.standardInput = inPipe
@@ -33,14 +41,10 @@ enum Processes {
             p.standardInput = FileHandle.nullDevice
             try p.run()
         }
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         p.waitUntilExit()
+        try? outHandle.close(); try? errHandle.close()
+        let outData = FileManager.default.contents(atPath: outURL.path) ?? Data()
+        let errData = FileManager.default.contents(atPath: errURL.path) ?? Data()
         return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
