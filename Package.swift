@@ -3,6 +3,13 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
+let grpc: [Target.Dependency] = [
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+
 let package = Package(
     name: "tollgate",
     platforms: [.macOS(.v15)],
@@ -14,11 +21,16 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Codable types for the Kubernetes objects Tollgate reads, object keys, conditions.
         .target(name: "TollgateModel", swiftSettings: strict),
-        // Manifest decoding (YAML/JSON, multi-document) and the directory loader.
+        // Manifest decoding (YAML/JSON, multi-document), the directory loader, status printing.
         .target(name: "TollgateManifests", dependencies: [
             "TollgateModel", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
@@ -33,15 +45,35 @@ let package = Package(
             "TollgateModel", "TollgateGraph",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // Versioned file sets: digest, bounded history, delta, unified diff, path safety. Pure.
+        .target(name: "TollgateSnapshot", dependencies: [
+            "TollgateNginx", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
+        // Generated protobuf/gRPC code for proto/tollgate/v1 (scripts/generate-proto.sh).
+        .target(name: "TollgateProto", dependencies: grpc, swiftSettings: strict),
+        // The agent beside NGINX: stream client, atomic applier, NGINX control, version probe.
+        .target(name: "TollgateAgent", dependencies: [
+            "TollgateSnapshot", "TollgateProto", .product(name: "Logging", package: "swift-log"),
+        ] + grpc, swiftSettings: strict),
+        // The controller: providers, reconcile loop, snapshot server, admin service, status.
+        .target(name: "TollgateControlPlane", dependencies: [
+            "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx", "TollgateSnapshot", "TollgateProto",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ] + grpc, swiftSettings: strict),
         // The thin CLI.
         .executableTarget(name: "tollgate", dependencies: [
             "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
+            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "TollgateTests", dependencies: [
             "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
+            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane",
             .product(name: "Yams", package: "Yams"),
-        ], exclude: ["Fixtures"], swiftSettings: strict),
+        ] + grpc, exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

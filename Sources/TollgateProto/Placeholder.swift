@@ -1,0 +1,1 @@
+// Filled by scripts/generate-proto.sh.

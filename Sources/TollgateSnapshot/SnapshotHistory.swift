@@ -1,0 +1,104 @@
+import Foundation
+
+/// What an agent did with a snapshot version.
+public enum ApplyOutcome: String, Sendable, Hashable, CaseIterable {
+    case applied
+    case rejected
+    case dryRunOK
+    case dryRunRejected
+
+    /// True for the outcomes that mean NGINX refused the version.
+    public var isRejection: Bool { self == .rejected || self == .dryRunRejected }
+}
+
+/// One agent's report on one version.
+public struct AgentReport: Sendable, Equatable {
+    public var agentID: String
+    public var outcome: ApplyOutcome
+    /// NGINX's own error line for rejections, otherwise usually empty.
+    public var message: String
+    public var dryRun: Bool
+
+    public init(agentID: String, outcome: ApplyOutcome, message: String = "", dryRun: Bool = false) {
+        self.agentID = agentID; self.outcome = outcome; self.message = message; self.dryRun = dryRun
+    }
+}
+
+/// The bounded, ordered version history of one Gateway, with agents' reports per version.
+///
+/// A value type: the owner (an actor in the control plane) holds one per Gateway and mutates it.
+public struct SnapshotHistory: Sendable {
+    public let gateway: String
+    /// How many snapshots are kept; older ones are evicted.
+    public let capacity: Int
+    /// Oldest first.
+    public private(set) var all: [Snapshot] = []
+    /// Versions at or below the floor are never issued (see `raiseFloor(to:)`).
+    public private(set) var floor: UInt64 = 0
+    private var reportsByVersion: [UInt64: [String: AgentReport]] = [:]
+
+    public init(gateway: String, capacity: Int = 50) {
+        precondition(capacity > 0, "SnapshotHistory capacity must be positive")
+        self.gateway = gateway
+        self.capacity = capacity
+    }
+
+    /// The newest snapshot, if any.
+    public var latest: Snapshot? { all.last }
+
+    /// The snapshot with `version`, if it is still in the history.
+    public func snapshot(version: UInt64) -> Snapshot? {
+        // Versions are strictly increasing, so binary search.
+        var lo = 0, hi = all.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid].version < version { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < all.count && all[lo].version == version ? all[lo] : nil
+    }
+
+    /// Records a new version of `files` unless its digest equals the latest one's, in which case
+    /// nothing changed and `nil` is returned. The new version is `max(latest, floor) + 1`.
+    @discardableResult
+    public mutating func publish(files: FileSet, inputs: [String: Int64] = [:], trigger: String,
+                                 at time: Date) -> Snapshot? {
+        let digest = files.digest
+        if let latest, latest.digest == digest { return nil }
+        let version = max(latest?.version ?? 0, floor) + 1
+        let snapshot = Snapshot(gateway: gateway, version: version, files: files, digest: digest,
+                                createdAt: time, trigger: trigger, inputGenerations: inputs)
+        all.append(snapshot)
+        if all.count > capacity {
+            let evicted = all.prefix(all.count - capacity)
+            for s in evicted { reportsByVersion[s.version] = nil }
+            all.removeFirst(evicted.count)
+        }
+        return snapshot
+    }
+
+    /// Ensures the next published version is above `version` (e.g. the highest version an agent
+    /// reports after a controller restart). Never lowers the floor.
+    public mutating func raiseFloor(to version: UInt64) {
+        floor = max(floor, version)
+    }
+
+    /// Records an agent's outcome for `version`; a later report from the same agent replaces the
+    /// earlier one. Reports for versions no longer in the history are dropped.
+    public mutating func record(agentID: String, version: UInt64, outcome: ApplyOutcome,
+                                message: String = "", dryRun: Bool = false) {
+        guard snapshot(version: version) != nil else { return }
+        reportsByVersion[version, default: [:]][agentID] =
+            AgentReport(agentID: agentID, outcome: outcome, message: message, dryRun: dryRun)
+    }
+
+    /// Reports for `version`, sorted by agent id.
+    public func reports(version: UInt64) -> [AgentReport] {
+        (reportsByVersion[version] ?? [:]).values.sorted { $0.agentID < $1.agentID }
+    }
+
+    /// True when any agent rejected `version`, in earnest or in a dry run (NGINX refused it either
+    /// way), so it must not be re-sent in a loop.
+    public func isRejected(version: UInt64) -> Bool {
+        reportsByVersion[version]?.values.contains { $0.outcome.isRejection } ?? false
+    }
+}
