@@ -4,6 +4,7 @@ extension BuildContext {
     /// Attaches every HTTPRoute to the listeners of Tollgate's Gateways it names, resolves its
     /// backends and writes its per-parent status.
     mutating func buildRoutes() {
+        var attached: [ObjectKey: Set<AttachmentKey>] = [:]
         for route in store.httpRoutes.values.sorted(by: { $0.key < $1.key }) {
             var parents: [RouteStatus.Parent] = []
             var resolved: (model: RouteModel, unresolved: Problem?, inputs: [ObjectKey: Int64])?
@@ -14,7 +15,7 @@ extension BuildContext {
                 guard group == GatewayAPI.group, kind == "Gateway" else { continue }
                 let ns = pref.namespace ?? route.namespace
                 let gwKey = ObjectKey(kind: .gateway, namespace: ns, name: pref.name)
-                guard var gs = gatewayStates[gwKey] else { continue }
+                guard gatewayStates[gwKey] != nil else { continue }
                 let ref = StatusParentRef(group: group, kind: kind, namespace: ns, name: pref.name,
                                           sectionName: pref.sectionName, port: pref.port)
                 func reject(_ reason: String, _ message: String) {
@@ -23,36 +24,10 @@ extension BuildContext {
                         Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g),
                     ]))
                 }
-                guard gs.accepted else {
-                    reject(Reason.noMatchingParent, "Gateway \(gwKey.namespacedName) is not accepted: \(gs.notAccepted!.message)")
-                    continue
-                }
-                let candidates = gs.listeners.indices.filter { i in
-                    (pref.sectionName == nil || gs.listeners[i].spec.name == pref.sectionName)
-                        && (pref.port == nil || gs.listeners[i].spec.port == pref.port)
-                }
-                guard !candidates.isEmpty else {
-                    var what: [String] = []
-                    if let s = pref.sectionName { what.append("named \(s)") }
-                    if let p = pref.port { what.append("on port \(p)") }
-                    reject(Reason.noMatchingParent, "Gateway \(gwKey.namespacedName) has no listener \(what.joined(separator: " "))")
-                    continue
-                }
-                let allowed = candidates.filter { allows(gs.listeners[$0], gateway: gs.gateway, routeNamespace: route.namespace) }
-                guard !allowed.isEmpty else {
-                    reject(Reason.notAllowedByListeners, "no listener of Gateway \(gwKey.namespacedName) that this route names allows HTTPRoutes from namespace \(route.namespace)")
-                    continue
-                }
-                let routeHosts = route.spec.hostnames ?? []
-                var matched: [(Int, [String])] = []
-                for i in allowed {
-                    if let hosts = Hostnames.intersect(listener: gs.listeners[i].spec.hostname, route: routeHosts) {
-                        matched.append((i, hosts))
-                    }
-                }
-                guard !matched.isEmpty else {
-                    reject(Reason.noMatchingListenerHostname, "no listener hostname of Gateway \(gwKey.namespacedName) intersects the route hostnames \(routeHosts.joined(separator: ", "))")
-                    continue
+                let matched: [(Int, [String])]
+                switch attachment(route, pref, gwKey) {
+                case .reject(let reason, let message): reject(reason, message); continue
+                case .attach(let m): matched = m
                 }
                 if let u = unsupported {
                     reject(Reason.unsupportedValue, u)
@@ -60,24 +35,24 @@ extension BuildContext {
                 }
                 if resolved == nil { resolved = resolveRoute(route) }
                 let r = resolved!
-                for (i, hosts) in matched where !gs.listeners[i].routes.contains(where: { $0.route.key == route.key }) {
-                    gs.listeners[i].routes.append(AttachedRoute(route: r.model, hostnames: hosts))
+                // Mutate the stored state in place: copying it per route would be quadratic.
+                for (i, hosts) in matched where attached[gwKey, default: []].insert(AttachmentKey(listener: i, route: route.key)).inserted {
+                    gatewayStates[gwKey]!.listeners[i].routes.append(AttachedRoute(route: r.model, hostnames: hosts))
                 }
-                gs.inputs.merge(r.inputs) { a, _ in a }
-                gs.inputs[route.key] = g
-                if route.namespace != gs.gateway.namespace, let nsObj = store.namespaces[route.namespace] {
-                    gs.inputs[nsObj.key] = nsObj.generation
+                gatewayStates[gwKey]!.inputs.merge(r.inputs) { a, _ in a }
+                gatewayStates[gwKey]!.inputs[route.key] = g
+                if route.namespace != gwKey.namespace, let nsObj = store.namespaces[route.namespace] {
+                    gatewayStates[gwKey]!.inputs[nsObj.key] = nsObj.generation
                 }
                 for rule in r.model.rules {
                     for b in rule.backends {
                         guard case .service(let s) = b.target else { continue }
                         for p in backendPolicies.policiesByService[s.service] ?? [] {
                             backendPolicies.ancestors[p, default: []].insert(gwKey)
-                            if let o = backendPolicies.outcomes[p] { gs.inputs.merge(o.inputs) { a, _ in a } }
+                            if let o = backendPolicies.outcomes[p] { gatewayStates[gwKey]!.inputs.merge(o.inputs) { a, _ in a } }
                         }
                     }
                 }
-                gatewayStates[gwKey] = gs
                 let resolvedCondition = r.unresolved.map { Condition(ConditionType.resolvedRefs, false, $0.reason, $0.message, generation: g) }
                     ?? Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g)
                 parents.append(.init(parentRef: ref, controllerName: controllerName, conditions: [
@@ -87,6 +62,45 @@ extension BuildContext {
             }
             if !parents.isEmpty { graph.statuses[route.key] = .httpRoute(RouteStatus(parents: parents)) }
         }
+    }
+
+    enum AttachmentDecision {
+        case reject(String, String)
+        case attach([(Int, [String])])
+    }
+
+    /// Which listeners of a Gateway a parentRef attaches the route to, or why it does not.
+    /// Read-only: the caller mutates the Gateway state afterwards without copying it.
+    private func attachment(_ route: HTTPRoute, _ pref: ParentReference, _ gwKey: ObjectKey) -> AttachmentDecision {
+        let gs = gatewayStates[gwKey]!
+        guard gs.accepted else {
+            return .reject(Reason.noMatchingParent, "Gateway \(gwKey.namespacedName) is not accepted: \(gs.notAccepted!.message)")
+        }
+        let candidates = gs.listeners.indices.filter { i in
+            (pref.sectionName == nil || gs.listeners[i].spec.name == pref.sectionName)
+                && (pref.port == nil || gs.listeners[i].spec.port == pref.port)
+        }
+        guard !candidates.isEmpty else {
+            var what: [String] = []
+            if let s = pref.sectionName { what.append("named \(s)") }
+            if let p = pref.port { what.append("on port \(p)") }
+            return .reject(Reason.noMatchingParent, "Gateway \(gwKey.namespacedName) has no listener \(what.joined(separator: " "))")
+        }
+        let allowed = candidates.filter { allows(gs.listeners[$0], gateway: gs.gateway, routeNamespace: route.namespace) }
+        guard !allowed.isEmpty else {
+            return .reject(Reason.notAllowedByListeners, "no listener of Gateway \(gwKey.namespacedName) that this route names allows HTTPRoutes from namespace \(route.namespace)")
+        }
+        let routeHosts = route.spec.hostnames ?? []
+        var matched: [(Int, [String])] = []
+        for i in allowed {
+            if let hosts = Hostnames.intersect(listener: gs.listeners[i].spec.hostname, route: routeHosts) {
+                matched.append((i, hosts))
+            }
+        }
+        guard !matched.isEmpty else {
+            return .reject(Reason.noMatchingListenerHostname, "no listener hostname of Gateway \(gwKey.namespacedName) intersects the route hostnames \(routeHosts.joined(separator: ", "))")
+        }
+        return .attach(matched)
     }
 
     /// `allowedRoutes`: kinds and namespaces (Same, All, Selector).
@@ -185,6 +199,12 @@ extension BuildContext {
         let unresolved = problems.first.map { Problem(reason: $0.reason, message: problems.map(\.message).joined(separator: "; ")) }
         return (RouteModel(key: route.key, creationTimestamp: route.metadata.creationTimestamp, rules: rules), unresolved, inputs)
     }
+}
+
+/// A route attached to a listener (by index), for de-duplication.
+struct AttachmentKey: Hashable {
+    var listener: Int
+    var route: ObjectKey
 }
 
 /// Kubernetes label selector evaluation.

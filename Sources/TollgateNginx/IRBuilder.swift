@@ -105,6 +105,7 @@ extension IRBuilder {
             let catchAll = listeners.first { $0.hostname == nil }
             // hostname ("" for none) → (owner listener, routes)
             var servers: [String: (owner: ListenerModel, routes: [RouteModel])] = [:]
+            var seen = Set<String>()   // hostname + "\u{0}" + route key, for de-duplication
             for l in listeners {
                 let own = l.hostname ?? ""
                 if servers[own] == nil { servers[own] = (l, []) }
@@ -115,7 +116,7 @@ extension IRBuilder {
                         guard owner?.name == l.name else { continue }
                         let k = h ?? ""
                         if servers[k] == nil { servers[k] = (l, []) }
-                        if !servers[k]!.routes.contains(where: { $0.key == ar.route.key }) { servers[k]!.routes.append(ar.route) }
+                        if seen.insert(k + "\u{0}" + ar.route.key.description).inserted { servers[k]!.routes.append(ar.route) }
                     }
                 }
             }
@@ -160,12 +161,24 @@ extension IRBuilder {
                 else if c.path == "/" { keys.insert("^/") }
                 else { keys.insert("=" + c.path); keys.insert("^" + c.path + "/") }
             }
+            // Index candidates by path so each location finds its candidates by walking up its
+            // path's segments: linear in the number of matches, not quadratic.
+            var exactByPath: [String: [Candidate]] = [:]
+            var prefixByPath: [String: [Candidate]] = [:]
+            for c in candidates {
+                if c.match.pathType == .exact { exactByPath[c.path, default: []].append(c) }
+                else { prefixByPath[c.path, default: []].append(c) }
+            }
             var locations: [LocationIR] = []
             var targets: [String: TargetIR] = [:]
             for (li, key) in keys.sorted(by: { ($0.dropFirst(), $0.first!) < ($1.dropFirst(), $1.first!) }).enumerated() {
                 let exact = key.first == "="
                 let path = String(key.dropFirst())
-                var cands = candidates.filter { Self.covers($0, exact: exact, path: path) }.sorted(by: Candidate.precedes)
+                var cands = exact ? (exactByPath[path] ?? []) : []
+                for ancestor in Self.segmentAncestors(exact || path == "/" ? path : String(path.dropLast())) {
+                    cands += prefixByPath[ancestor] ?? []
+                }
+                cands.sort(by: Candidate.precedes)
                 if let stop = cands.firstIndex(where: { $0.match.headers.isEmpty }) { cands = Array(cands[...stop]) }
                 let origins = cands.map(\.origin)
                 guard let first = cands.first else {
@@ -206,15 +219,16 @@ extension IRBuilder {
                             locations: locations, targets: targets.values.sorted { $0.uri < $1.uri })
         }
 
-        /// Whether a candidate's path match applies to requests landing in a location.
-        static func covers(_ c: Candidate, exact: Bool, path: String) -> Bool {
-            if exact {
-                if c.match.pathType == .exact { return c.path == path }
-                return c.path == "/" || c.path == path || path.hasPrefix(c.path + "/")
+        /// `/a/b` → [`/a/b`, `/a`, `/`]: the prefixes that match `path` on whole segments.
+        static func segmentAncestors(_ path: String) -> [String] {
+            var out = [path]
+            var p = Substring(path)
+            while let slash = p.lastIndex(of: "/"), slash != p.startIndex {
+                p = p[..<slash]
+                out.append(String(p))
             }
-            guard c.match.pathType == .prefix else { return false }
-            let base = path == "/" ? "/" : String(path.dropLast())
-            return c.path == "/" || c.path == base || base.hasPrefix(c.path + "/")
+            if path != "/" { out.append("/") }
+            return out
         }
 
         mutating func condition(_ h: MatchModel.HeaderMatch) -> String {

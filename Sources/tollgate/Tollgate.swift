@@ -8,7 +8,7 @@ struct TollgateCommand: ParsableCommand {
         commandName: "tollgate",
         abstract: "Gateway API for NGINX, with mutual TLS on both sides.",
         version: Tollgate.version,
-        subcommands: [RenderCommand.self, StatusCommand.self, VersionCommand.self])
+        subcommands: [RenderCommand.self, StatusCommand.self, VersionCommand.self, BenchmarkCommand.self])
 }
 
 struct VersionCommand: ParsableCommand {

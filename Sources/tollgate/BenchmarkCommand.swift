@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import TollgateGraph
+import TollgateManifests
+import TollgateModel
+import TollgateNginx
+
+/// Prints how long the pure stages take for generated inputs (decode, graph, render, unchanged
+/// re-render, one-route change). Figures only; nothing asserts on them.
+struct BenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "benchmark",
+        abstract: "Measure decode, graph and render time for generated Gateways and HTTPRoutes.")
+
+    @Option(help: "Route counts to measure, comma-separated.") var routes = "1000,10000"
+    @Option(help: "Gateways the routes are spread over.") var gateways = 10
+    @Option(help: "Distinct hostnames per Gateway.") var hostnames = 50
+
+    func run() throws {
+        let counts = routes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        print("routes  gateways  decode_ms  graph_ms  render_ms  rerender_unchanged_ms(rendered)  one_route_changed_ms(rendered)  nginx_bytes")
+        for n in counts {
+            let yaml = Self.manifests(routes: n, gateways: gateways, hostnames: hostnames)
+            var t = Date()
+            let decoded = ManifestDecoder().decode(text: yaml, file: "generated.yaml")
+            var store = Store()
+            for (o, _) in decoded.objects { store.upsert(o) }
+            let decodeMs = ms(since: t)
+            precondition(decoded.errors.isEmpty, "generated manifests must decode: \(decoded.errors.prefix(3))")
+
+            t = Date()
+            let graph = GraphBuilder().build(store, now: Date())
+            let graphMs = ms(since: t)
+
+            var renderer = GatewayRenderer()
+            t = Date()
+            let files = renderer.render(graph)
+            let renderMs = ms(since: t)
+            let bytes = files.values.reduce(0) { $0 + $1.files.values.reduce(0) { $0 + $1.contents.count } }
+
+            t = Date()
+            _ = renderer.render(GraphBuilder().build(store, now: Date()))
+            let unchangedMs = ms(since: t)
+            let unchangedCount = renderer.lastRenderCount
+
+            // Change one route's path: only its Gateway is rendered again.
+            let key = store.httpRoutes.keys.sorted().first!
+            store.httpRoutes[key]!.spec.rules![0].matches![0].path!.value = "/changed"
+            t = Date()
+            _ = renderer.render(GraphBuilder().build(store, now: Date()))
+            let changedMs = ms(since: t)
+            print(String(format: "%6d  %8d  %9.1f  %8.1f  %9.1f  %24.1f(%d)  %23.1f(%d)  %11d",
+                         n, gateways, decodeMs, graphMs, renderMs, unchangedMs, unchangedCount, changedMs, renderer.lastRenderCount, bytes))
+        }
+    }
+
+    private func ms(since t: Date) -> Double { Date().timeIntervalSince(t) * 1000 }
+
+    /// A GatewayClass, `gateways` Gateways with an HTTP listener, `routes` HTTPRoutes spread over
+    /// them and over `hostnames` hostnames each, one Service + EndpointSlice per 10 routes.
+    static func manifests(routes: Int, gateways: Int, hostnames: Int) -> String {
+        var y = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: bench}\nspec: {controllerName: \(Tollgate.controllerName)}\n"
+        for g in 0..<gateways {
+            y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw\(g), namespace: bench}\nspec:\n  gatewayClassName: bench\n  listeners: [{name: http, port: \(10000 + g), protocol: HTTP}]\n"
+        }
+        let services = max(1, routes / 10)
+        for s in 0..<services {
+            y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: svc\(s), namespace: bench}\nspec: {ports: [{name: http, port: 80}]}\n"
+            y += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc\(s)-1, namespace: bench, labels: {kubernetes.io/service-name: svc\(s)}}\naddressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.0.\(s / 250).\(s % 250 + 1)]}]\n"
+        }
+        for r in 0..<routes {
+            let g = r % gateways, h = (r / gateways) % hostnames
+            y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r\(r), namespace: bench}\nspec:\n  parentRefs: [{name: gw\(g)}]\n  hostnames: [h\(h).example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /api/r\(r)}}, {path: {type: Exact, value: /x/r\(r)}, headers: [{name: X-Version, value: v\(r % 3)}]}]\n    backendRefs: [{name: svc\(r % services), port: 80}]\n"
+        }
+        return y
+    }
+}
