@@ -12,6 +12,8 @@ public struct DirectoryLoader: Sendable {
         public var warnings: [ManifestWarning] = []
         /// Files that could not be read at all (unreadable input).
         public var unreadable: [String] = []
+
+        public init() {}
     }
 
     public static let extensions: Set<String> = ["yaml", "yml", "json"]
@@ -66,7 +68,7 @@ public struct DirectoryLoader: Sendable {
 
     /// Adds one object; a second definition of the same object replaces the first with a warning
     /// unless both are identical.
-    static func add(_ object: AnyKubeObject, _ location: SourceLocation, to result: inout Result) {
+    public static func add(_ object: AnyKubeObject, _ location: SourceLocation, to result: inout Result) {
         let key = object.key
         if let previous = result.sources[key] {
             var candidate = result.store
