@@ -51,3 +51,16 @@ public enum StatusPrinter {
         }.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
     }
 }
+
+extension StatusPrinter {
+    /// Renders status documents received as JSON (from the controller's admin service).
+    public static func render(json: Data, format: Format) throws -> String {
+        if format == .json {
+            let obj = try JSONSerialization.jsonObject(with: json)
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self) + "\n"
+        }
+        let docs = try JSONDecoder().decode([StatusDocument].self, from: json)
+        return try render(docs, format: format)
+    }
+}

@@ -1,7 +1,7 @@
 /// An object's status as `kubectl get -o yaml|json` shows it:
 /// `{apiVersion, kind, metadata: {namespace, name, generation}, status}`.
-public struct StatusDocument: Encodable, Sendable, Equatable {
-    public struct Metadata: Encodable, Sendable, Equatable {
+public struct StatusDocument: Codable, Sendable, Equatable {
+    public struct Metadata: Codable, Sendable, Equatable {
         public var name: String
         public var namespace: String?
         public var generation: Int64
@@ -19,6 +19,20 @@ public struct StatusDocument: Encodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, status }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        apiVersion = try c.decode(String.self, forKey: .apiVersion)
+        kind = try c.decode(String.self, forKey: .kind)
+        metadata = try c.decode(Metadata.self, forKey: .metadata)
+        switch kind {
+        case ObjectKind.gatewayClass.rawValue: status = .gatewayClass(try c.decode(GatewayClassStatus.self, forKey: .status))
+        case ObjectKind.gateway.rawValue: status = .gateway(try c.decode(GatewayStatus.self, forKey: .status))
+        case ObjectKind.httpRoute.rawValue: status = .httpRoute(try c.decode(RouteStatus.self, forKey: .status))
+        case ObjectKind.backendTLSPolicy.rawValue: status = .backendTLSPolicy(try c.decode(PolicyStatus.self, forKey: .status))
+        default: throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "no status for kind \(kind)")
+        }
+    }
 }
 
 extension ObjectStatus: Encodable {

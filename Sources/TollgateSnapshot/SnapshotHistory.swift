@@ -1,25 +1,25 @@
 import Foundation
 
-/// What an agent did with a snapshot version.
-public enum ApplyOutcome: String, Sendable, Hashable, CaseIterable {
-    case applied
-    case rejected
-    case dryRunOK
-    case dryRunRejected
-
-    /// True for the outcomes that mean NGINX refused the version.
-    public var isRejection: Bool { self == .rejected || self == .dryRunRejected }
-}
-
 /// One agent's report on one version.
 public struct AgentReport: Sendable, Equatable {
+    /// What an agent did with a snapshot version (mirrors `ApplyResult.Outcome` of the protocol).
+    public enum Outcome: String, Sendable, Hashable, CaseIterable {
+        case applied
+        case rejected
+        case dryRunOK
+        case dryRunRejected
+
+        /// True for the outcomes that mean NGINX refused the version.
+        public var isRejection: Bool { self == .rejected || self == .dryRunRejected }
+    }
+
     public var agentID: String
-    public var outcome: ApplyOutcome
+    public var outcome: Outcome
     /// NGINX's own error line for rejections, otherwise usually empty.
     public var message: String
     public var dryRun: Bool
 
-    public init(agentID: String, outcome: ApplyOutcome, message: String = "", dryRun: Bool = false) {
+    public init(agentID: String, outcome: Outcome, message: String = "", dryRun: Bool = false) {
         self.agentID = agentID; self.outcome = outcome; self.message = message; self.dryRun = dryRun
     }
 }
@@ -84,7 +84,7 @@ public struct SnapshotHistory: Sendable {
 
     /// Records an agent's outcome for `version`; a later report from the same agent replaces the
     /// earlier one. Reports for versions no longer in the history are dropped.
-    public mutating func record(agentID: String, version: UInt64, outcome: ApplyOutcome,
+    public mutating func record(agentID: String, version: UInt64, outcome: AgentReport.Outcome,
                                 message: String = "", dryRun: Bool = false) {
         guard snapshot(version: version) != nil else { return }
         reportsByVersion[version, default: [:]][agentID] =

@@ -33,26 +33,3 @@ struct RenderCommand: ParsableCommand {
     }
 }
 
-struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "status",
-        abstract: "Print the Gateway API status of every object in a manifest directory.")
-
-    @Option(help: "Directory (or file) of Kubernetes manifests, YAML or JSON; repeatable.") var manifests: [String]
-    @Option(name: .shortAndLong, help: "Output format: table, yaml or json.") var output: String = "table"
-    @Option(help: "Evaluate certificate expiry at this RFC 3339 time instead of now.") var now: String?
-
-    func validate() throws {
-        guard StatusPrinter.Format(rawValue: output) != nil else {
-            throw ValidationError("-o must be one of: table, yaml, json")
-        }
-    }
-
-    func run() throws {
-        let pipeline: OfflinePipeline
-        do { pipeline = try OfflinePipeline.run(manifests: manifests, now: try parseNow(now)) } catch ExitCodeError.unreadable {
-            throw ExitCode(2)
-        }
-        print(try StatusPrinter.render(pipeline.documents, format: StatusPrinter.Format(rawValue: output)!), terminator: "")
-    }
-}

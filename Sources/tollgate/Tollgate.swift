@@ -3,12 +3,13 @@ import TollgateModel
 
 /// The `tollgate` command: a thin CLI over the pipeline modules.
 @main
-struct TollgateCommand: ParsableCommand {
+struct TollgateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollgate",
         abstract: "Gateway API for NGINX, with mutual TLS on both sides.",
         version: Tollgate.version,
-        subcommands: [RenderCommand.self, StatusCommand.self, VersionCommand.self, BenchmarkCommand.self])
+        subcommands: [StandaloneCommand.self, ControllerCommand.self, AgentCommand.self, StatusCommand.self,
+                      SnapshotsCommand.self, RenderCommand.self, CertsCommand.self, VersionCommand.self, BenchmarkCommand.self])
 }
 
 struct VersionCommand: ParsableCommand {

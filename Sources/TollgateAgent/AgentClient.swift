@@ -1,0 +1,139 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import TollgateProto
+import TollgateSnapshot
+
+/// The agent's side of the stream: says hello with what is live on disk, applies every snapshot
+/// it receives through the `ConfigApplier` (coalescing to the newest), answers with a result,
+/// and reconnects with backoff when the stream ends.
+public struct AgentClient: Sendable {
+    public let gateway: String
+    public let agentID: String
+    public let controller: ControllerAddress
+    public let tls: AgentTLS?
+    public let dryRun: Bool
+    public let applier: ConfigApplier
+    let logger: Logger
+
+    public init(gateway: String, agentID: String, controller: ControllerAddress, tls: AgentTLS?, dryRun: Bool,
+                applier: ConfigApplier, logger: Logger = Logger(label: "tollgate.agent")) {
+        self.gateway = gateway; self.agentID = agentID; self.controller = controller
+        self.tls = tls; self.dryRun = dryRun; self.applier = applier; self.logger = logger
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        var backoff: Duration = .milliseconds(100)
+        while !Task.isCancelled {
+            let start = ContinuousClock.now
+            do {
+                try await runOnce()
+                logger.info("stream to \(controller) ended; reconnecting")
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("stream to \(controller) failed: \(error); reconnecting")
+            }
+            if ContinuousClock.now - start > .seconds(5) { backoff = .milliseconds(100) }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+    }
+
+    func transport() throws -> HTTP2ClientTransport.Posix {
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.connection.keepalive = .init(time: .seconds(20), timeout: .seconds(10), allowWithoutCalls: true)
+        switch controller {
+        case .unix(let path):
+            return try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
+        case .tcp(let host, let port):
+            guard let tls else { throw AgentError("https:// controllers need --tls-cert, --tls-key and --tls-ca (mutual TLS only)") }
+            let security = HTTP2ClientTransport.Posix.TransportSecurity.mTLS(
+                certificateChain: [.bytes(Array(tls.certificatePEM.utf8), format: .pem)],
+                privateKey: .bytes(Array(tls.keyPEM.utf8), format: .pem)
+            ) { $0.trustRoots = .certificates([.bytes(Array(tls.caPEM.utf8), format: .pem)]) }
+            return try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: security, config: config)
+        }
+    }
+
+    /// One stream: hello, then snapshots until the stream ends.
+    func runOnce() async throws {
+        let live = try await applier.liveState()
+        var hello = Tollgate_V1_Hello()
+        hello.gateway = gateway
+        hello.agentID = agentID
+        hello.dryRun = dryRun
+        hello.appliedVersion = live?.version ?? 0
+        hello.appliedDigest = live?.recordedDigest ?? ""
+        hello.fileHashes = live?.fileHashes ?? [:]
+        hello.nginxVersion = (try? await applier.binary.version()) ?? ""
+        let (outbox, out) = AsyncStream<Tollgate_V1_AgentMessage>.makeStream()
+        var first = Tollgate_V1_AgentMessage()
+        first.hello = hello
+        out.yield(first)
+        let applier = self.applier, logger = self.logger, dryRun = self.dryRun
+        try await withGRPCClient(transport: try transport()) { client in
+            let service = Tollgate_V1_AgentService.Client(wrapping: client)
+            try await service.connect { writer in
+                for await message in outbox { try await writer.write(message) }
+            } onResponse: { response in
+                defer { out.finish() }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for try await message in response.messages {
+                        guard case .snapshot(let snap)? = message.kind else { continue }
+                        logger.info("received version \(snap.version) (\(snap.full ? "full" : "delta"): \(snap.upserts.count) upserts, \(snap.removals.count) removals) — \(snap.trigger)")
+                        let files: FileSet
+                        do { files = try Self.reconstruct(snap, root: applier.root) } catch {
+                            // The delta does not fit what is on disk: start over with a fresh hello.
+                            logger.warning("cannot use version \(snap.version): \(error); reconnecting")
+                            throw error
+                        }
+                        group.addTask {
+                            let outcome = await applier.submit(ApplyRequest(version: snap.version, digest: snap.digest, files: files, dryRun: dryRun))
+                            guard let result = Self.result(outcome) else { return }
+                            logger.info("version \(snap.version): \(result.outcome)\(result.message.isEmpty ? "" : " — " + result.message)")
+                            var m = Tollgate_V1_AgentMessage()
+                            m.result = result
+                            out.yield(m)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
+    /// The full file set of a snapshot: its upserts, or the live tree with the delta applied.
+    static func reconstruct(_ snap: Tollgate_V1_Snapshot, root: ConfigRoot) throws -> FileSet {
+        var upserts: [String: RenderedFile] = [:]
+        for u in snap.upserts {
+            guard PathSafety.isSafe(u.path) else { throw AgentError("snapshot path \"\(u.path)\" leaves the config root") }
+            upserts[u.path] = RenderedFile(contents: u.contents, mode: UInt16(truncatingIfNeeded: u.mode))
+        }
+        if snap.full { return FileSet(files: upserts) }
+        guard let live = try root.liveState() else { throw AgentError("delta for version \(snap.version) but nothing is live") }
+        guard live.version == snap.baseVersion else {
+            throw AgentError("delta for version \(snap.version) is based on version \(snap.baseVersion), but version \(live.version) is live")
+        }
+        var base = try TreeReader.fileSet(of: live.directory)
+        base.files = base.files.filter { !Delta.isAgentOwned($0.key) && $0.key != ".tollgate-version" }
+        return Delta.apply(upserts: upserts, removals: snap.removals, to: base)
+    }
+
+    static func result(_ o: ApplyOutcome) -> Tollgate_V1_ApplyResult? {
+        var r = Tollgate_V1_ApplyResult()
+        r.version = o.version
+        r.digest = o.digest
+        r.applyDurationMicros = UInt64(max(0, o.duration.components.seconds * 1_000_000 + o.duration.components.attoseconds / 1_000_000_000_000))
+        switch o.result {
+        case .applied: r.outcome = .applied
+        case .rejected(let m): r.outcome = .rejected; r.message = m
+        case .dryRunOK(let d): r.outcome = .dryRunOk; r.diff = d
+        case .dryRunRejected(let m, let d): r.outcome = .dryRunRejected; r.message = m; r.diff = d
+        case .superseded: return nil
+        }
+        return r
+    }
+}

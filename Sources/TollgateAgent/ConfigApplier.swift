@@ -1,0 +1,274 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import TollgateSnapshot
+
+/// Applies snapshots to the config root and NGINX, atomically and provably:
+///
+/// 1. verify paths (relative, inside the root, not agent-owned), per-file sha256 and the digest;
+/// 2. stage the full tree (plus `agent/version.conf`) durably in `versions/.staging-*`;
+/// 3. `nginx -t` against the staged tree (reject with NGINX's own line);
+/// 4. rename it to `versions/V-DIGEST12` and swap `current` by renaming a new symlink over it;
+/// 5. reload the master (or start it, the first time in spawn mode) and poll the version probe
+///    until it answers the new version;
+/// 6. on any failure after the swap: swap back, reload, wait for the probe to answer the
+///    previous version, report `rejected` with the reason (e.g. the reload's `bind()` line).
+///
+/// A dry run does 1–3 on a staging directory that is deleted afterwards, plus a diff against the
+/// live tree; it never swaps and never signals NGINX.
+///
+/// Requests are serialized. `apply` runs every request it is given, in call order; `submit`
+/// coalesces: while one request is being applied, only the newest waiting request is kept and
+/// every older waiting one is answered `.superseded(byVersion:)` without being applied.
+public actor ConfigApplier {
+    public nonisolated let root: ConfigRoot
+    public nonisolated let nginx: NginxProcess
+    public nonisolated let binary: NginxBinary
+    /// How long the probe may take to answer a new version after a reload.
+    public nonisolated let probeTimeout: Duration
+    /// How many version directories to keep (the live one included).
+    public nonisolated let keepVersions: Int
+
+    private var busy = false
+    private var lockWaiters: [CheckedContinuation<Void, Never>] = []
+    private var pending: (request: ApplyRequest, continuation: CheckedContinuation<ApplyOutcome, Never>)?
+    private var draining = false
+
+    private var probe: VersionProbe { VersionProbe(socketPath: root.probeSocket) }
+    /// How long the probe must answer only the new version before an apply counts as served.
+    private let settle = Duration.milliseconds(300)
+
+    public init(root: ConfigRoot, nginx: NginxProcess, binary: NginxBinary = NginxBinary(),
+                probeTimeout: Duration = .seconds(10), keepVersions: Int = 3) {
+        self.root = root; self.nginx = nginx; self.binary = binary
+        self.probeTimeout = probeTimeout; self.keepVersions = max(keepVersions, 2)
+    }
+
+    /// What is live on disk (what the hello reports).
+    public func liveState() throws -> LiveState? { try root.liveState() }
+
+    /// Call once at agent start: removes what a crash left behind (staging directories, trees
+    /// without a version record, temporary symlinks) and, in spawn mode with `startNginx`, starts
+    /// NGINX on the live version and waits for the probe. Returns the live state.
+    public func recover(startNginx: Bool = true) async throws -> LiveState? {
+        await lock(); defer { unlock() }
+        try root.recover()
+        guard let live = try root.liveState() else { return nil }
+        if startNginx, case .spawn = nginx.mode, await !nginx.isRunning {
+            if let failure = await activate(version: live.version, digest: live.recordedDigest) {
+                throw AgentError("cannot serve the live version \(live.version): \(failure)")
+            }
+        }
+        return live
+    }
+
+    /// Applies one request now (after any running one finishes). See the type's documentation.
+    public func apply(version: UInt64, digest: String, files: FileSet, fileHashes: [String: String]? = nil,
+                      dryRun: Bool = false) async -> ApplyOutcome {
+        await apply(ApplyRequest(version: version, digest: digest, files: files, fileHashes: fileHashes, dryRun: dryRun))
+    }
+
+    /// Applies one request now (after any running one finishes).
+    public func apply(_ request: ApplyRequest) async -> ApplyOutcome {
+        await lock(); defer { unlock() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = await run(request)
+        return ApplyOutcome(version: request.version, digest: request.digest, result: result, duration: clock.now - start)
+    }
+
+    /// Queues a request with coalescing: if another request is waiting, it is answered
+    /// `.superseded(byVersion: request.version)` and never applied; this one waits for the
+    /// current apply (if any) and then runs.
+    public func submit(_ request: ApplyRequest) async -> ApplyOutcome {
+        if let older = pending {
+            older.continuation.resume(returning: ApplyOutcome(version: older.request.version, digest: older.request.digest,
+                                                              result: .superseded(byVersion: request.version), duration: .zero))
+            pending = nil
+        }
+        return await withCheckedContinuation { c in
+            pending = (request, c)
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while let next = pending {
+            pending = nil
+            let outcome = await apply(next.request)
+            next.continuation.resume(returning: outcome)
+        }
+        draining = false
+    }
+
+    // MARK: - Serialization
+
+    private func lock() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { lockWaiters.append($0) }
+    }
+
+    private func unlock() {
+        if lockWaiters.isEmpty { busy = false } else { lockWaiters.removeFirst().resume() }
+    }
+
+    // MARK: - The steps
+
+    private func run(_ request: ApplyRequest) async -> ApplyResult {
+        let dry = request.dryRun
+        func reject(_ message: String, diff: String = "") -> ApplyResult {
+            dry ? .dryRunRejected(message: message, diff: diff) : .rejected(message: message)
+        }
+        // 1. Verify before anything is written.
+        if let problem = FileSetVerifier.problem(files: request.files, digest: request.digest, claimedHashes: request.fileHashes) {
+            return reject(problem)
+        }
+        do { try root.prepare(); try root.recover() } catch { return reject("cannot prepare the config root: \(error)") }
+
+        let liveName = root.liveDirectoryName()
+        let liveRecord = liveName.flatMap { VersionRecord.read(inDirectory: root.versionDirectory($0)) }
+        var diff = ""
+        if dry {
+            let liveFiles = liveName.flatMap { try? TreeReader.fileSet(of: root.versionDirectory($0)) } ?? FileSet()
+            diff = TreeDiff.unified(from: liveFiles, to: request.files)
+        } else if liveRecord == VersionRecord(version: request.version, digest: request.digest) {
+            // Already live: prove it is served (starting NGINX if it is not running), never reload.
+            if let a = await probe.query(), a.version == request.version, a.digest == request.digest { return .applied }
+            if let failure = await activate(version: request.version, digest: request.digest) { return .rejected(message: failure) }
+            return .applied
+        }
+
+        // 2. Stage.
+        let staging = root.versionDirectory(".staging-\(UUID().uuidString.prefix(12))")
+        let probeFile = RenderedFile(probe.include(version: request.version, digest: request.digest), mode: 0o644)
+        do {
+            try TreeStager.stage(request.files, extra: [VersionProbe.includePath: probeFile],
+                                 record: VersionRecord(version: request.version, digest: request.digest), into: staging)
+        } catch {
+            DurableFiles.removeTree(staging)
+            return reject("cannot stage version \(request.version): \(error)", diff: diff)
+        }
+
+        // 3. nginx -t.
+        let verdict: String?
+        do {
+            verdict = try await binary.test(configFile: (staging as NSString).appendingPathComponent(FileSet.mainConfig),
+                                            prefix: root.runtimeDirectory, errorLog: root.errorLog, displayRoot: staging)
+        } catch {
+            verdict = "cannot run nginx -t: \(error)"
+        }
+        if dry || verdict != nil {
+            DurableFiles.removeTree(staging)
+            if let verdict { return reject(verdict, diff: diff) }
+            return .dryRunOK(diff: diff)
+        }
+
+        // 4. Rename into place and swap `current`.
+        let name = ConfigRoot.versionDirectoryName(version: request.version, digest: request.digest)
+        let target = root.versionDirectory(name)
+        do {
+            if name == liveName { throw AgentError("version directory \(name) is live with another record") }
+            DurableFiles.removeTree(target)
+            try DurableFiles.moveAtomically(staging, to: target)
+            try DurableFiles.syncDirectory(root.versionsDirectory)
+            try DurableFiles.replaceSymlink(root.currentLink, target: "versions/\(name)")
+        } catch {
+            DurableFiles.removeTree(staging)
+            if root.liveDirectoryName() != name { DurableFiles.removeTree(target) }
+            return .rejected(message: "cannot install version \(request.version): \(error)")
+        }
+
+        // 5. Reload and prove.
+        guard let failure = await activate(version: request.version, digest: request.digest) else {
+            root.prune(keepingNewest: keepVersions, alsoKeep: liveName)
+            return .applied
+        }
+
+        // 6. Roll back.
+        var message = failure
+        if let liveName, let liveRecord {
+            do {
+                try DurableFiles.replaceSymlink(root.currentLink, target: "versions/\(liveName)")
+                if let again = await activate(version: liveRecord.version, digest: liveRecord.digest) {
+                    message += "; rollback to version \(liveRecord.version) failed too: \(again)"
+                }
+            } catch {
+                message += "; rollback to version \(liveRecord.version) failed too: \(error)"
+            }
+        } else {
+            // Nothing was live before: leave nothing live, and no NGINX serving the failed tree.
+            unlink(root.currentLink)
+            try? DurableFiles.syncDirectory(root.path)
+            if case .spawn = nginx.mode { await nginx.stop(timeout: .seconds(5)) }
+        }
+        DurableFiles.removeTree(target)
+        try? DurableFiles.syncDirectory(root.versionsDirectory)
+        return .rejected(message: message)
+    }
+
+    /// Makes NGINX load `current` (SIGHUP, or the first start in spawn mode) and waits until the
+    /// probe answers `version`/`digest`. nil on success, else the reason: the first `[emerg]` line
+    /// NGINX logged for the reload, its start error, or a timeout.
+    private func activate(version: UInt64, digest: String) async -> String? {
+        let cursor = LogCursor(atEndOf: root.errorLog)
+        if await nginx.isRunning {
+            do { try await nginx.reload() } catch { return "cannot reload NGINX: \(error)" }
+        } else if case .spawn = nginx.mode {
+            do { try await nginx.start() } catch { return "\(error)" }
+        } else {
+            return "NGINX is not running (no live master in its pid file)"
+        }
+        let clock = ContinuousClock()
+        let end = clock.now + probeTimeout
+        var last: VersionProbe.Answer?
+        var servingSince: ContinuousClock.Instant?
+        while true {
+            if let a = await probe.query(timeout: .milliseconds(500)) {
+                last = a
+                if a.version == version && a.digest == digest {
+                    // New workers answer; old ones keep accepting until the master tells them to
+                    // quit (~100 ms after starting the new ones). Only answers of the new
+                    // version for `settle` prove the old workers stopped accepting.
+                    let since = servingSince ?? clock.now
+                    servingSince = since
+                    if clock.now - since >= settle { return nil }
+                } else {
+                    servingSince = nil
+                }
+            }
+            let logged = cursor.appended()
+            if let line = NginxErrorLine.first(in: logged, levels: ["[emerg]"]) {
+                // The master keeps its old configuration; let it finish (bind() retries for ~2.5 s)
+                // before touching `current` again.
+                await waitUntilQuiet(cursor, atMost: .seconds(8))
+                return line
+            }
+            if await !nginx.isRunning {
+                return NginxErrorLine.first(in: logged) ?? "NGINX exited while loading version \(version)"
+            }
+            if clock.now >= end {
+                return "NGINX did not serve version \(version) within \(probeTimeout) (probe answered \(last.map(\.description) ?? "nothing"))"
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Waits until the log has not grown for a second (or `atMost`).
+    private func waitUntilQuiet(_ cursor: LogCursor, atMost limit: Duration) async {
+        let clock = ContinuousClock()
+        let end = clock.now + limit
+        var size = cursor.currentSize()
+        var quietSince = clock.now
+        while clock.now < end {
+            try? await Task.sleep(for: .milliseconds(100))
+            let now = cursor.currentSize()
+            if now != size { size = now; quietSince = clock.now } else if clock.now - quietSince >= .seconds(1) { return }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import TollgateProto
+
+/// The agent stream: hello, then snapshots out and results in.
+public struct AgentService: Tollgate_V1_AgentService.SimpleServiceProtocol {
+    let core: ControllerCore
+    /// Over TCP: the agent's client certificate must name the Gateway it asks for.
+    let requireGatewayCertificate: Bool
+
+    public init(core: ControllerCore, requireGatewayCertificate: Bool) {
+        self.core = core
+        self.requireGatewayCertificate = requireGatewayCertificate
+    }
+
+    public func connect(request: RPCAsyncSequence<Tollgate_V1_AgentMessage, any Error>,
+                        response: RPCWriter<Tollgate_V1_ControllerMessage>, context: ServerContext) async throws {
+        var messages = request.makeAsyncIterator()
+        guard let first = try await messages.next(), case .hello(let hello)? = first.kind else {
+            throw RPCError(code: .invalidArgument, message: "the first message of the stream must be a hello")
+        }
+        guard hello.gateway.split(separator: "/").count == 2 else {
+            throw RPCError(code: .invalidArgument, message: "hello.gateway must be NAMESPACE/NAME, got \"\(hello.gateway)\"")
+        }
+        if requireGatewayCertificate {
+            let peer = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
+            guard let peer else {
+                throw RPCError(code: .unauthenticated, message: "a client certificate issued by the controller's CA is required")
+            }
+            let named = InternalCA.gateway(named: peer)
+            guard named == hello.gateway else {
+                throw RPCError(code: .permissionDenied,
+                               message: "the client certificate names Gateway \(named ?? "(none)"), not \(hello.gateway); snapshots hold private keys and are sent only to that Gateway's agents")
+            }
+        }
+        let (session, outbox) = await core.connect(hello: hello)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await message in outbox { try await response.write(message) }
+                }
+                while let message = try await messages.next() {
+                    if case .result(let r)? = message.kind { await core.result(session: session, r) }
+                }
+                group.cancelAll()
+            }
+        } catch {
+            await core.disconnect(session: session)
+            throw error
+        }
+        await core.disconnect(session: session)
+    }
+}

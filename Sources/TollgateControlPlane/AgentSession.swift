@@ -1,0 +1,27 @@
+import TollgateProto
+
+/// One connected agent stream, as the controller sees it.
+struct AgentSession: Sendable {
+    let id: Int
+    let gateway: String
+    let agentID: String
+    let dryRun: Bool
+    /// sha256 of the files the agent holds (its hello, updated after each apply).
+    var hashes: [String: String]
+    var digest: String
+    var appliedVersion: UInt64
+    /// The last version sent on this stream (never send the same version twice).
+    var lastSentVersion: UInt64 = 0
+    let outbox: AsyncStream<Tollgate_V1_ControllerMessage>.Continuation
+}
+
+/// What the agents of one Gateway last did, for status.
+struct GatewayAgentState: Sendable {
+    /// Gateway generation of the newest version an agent applied and probed.
+    var appliedGeneration: Int64?
+    var appliedVersion: UInt64?
+    /// The newest rejected version and NGINX's message.
+    var rejectedVersion: UInt64?
+    var rejectedGeneration: Int64?
+    var rejection: String?
+}

@@ -1,0 +1,218 @@
+import Foundation
+import Logging
+import TollgateGraph
+import TollgateManifests
+import TollgateModel
+import TollgateNginx
+import TollgateProto
+import TollgateSnapshot
+
+/// The controller's state: inputs → graph → rendered files → versioned snapshots per Gateway,
+/// connected agents and what they reported. Every change goes through this actor.
+public actor ControllerCore {
+    let logger: Logger
+    let builder: GraphBuilder
+    var renderer: GatewayRenderer
+    let versionStore: VersionStore?
+    let historyCapacity: Int
+
+    private(set) var store = Store()
+    private(set) var graph = Graph()
+    var histories: [String: SnapshotHistory] = [:]
+    var sessions: [Int: AgentSession] = [:]
+    var agentStates: [String: GatewayAgentState] = [:]
+    private var nextSessionID = 1
+    private var gatewayWatchers: [AsyncStream<Set<String>>.Continuation] = []
+
+    public init(builder: GraphBuilder = GraphBuilder(), renderer: GatewayRenderer = GatewayRenderer(),
+                versionStore: VersionStore? = nil, historyCapacity: Int = 50, logger: Logger = Logger(label: "tollgate.controller")) {
+        self.builder = builder
+        self.renderer = renderer
+        self.versionStore = versionStore
+        self.historyCapacity = historyCapacity
+        self.logger = logger
+    }
+
+    /// Gateways ("ns/name") that are accepted and rendered.
+    public var acceptedGateways: Set<String> {
+        Set(graph.gateways.values.filter(\.accepted).map { $0.key.namespacedName })
+    }
+
+    /// A stream of the accepted Gateway set, starting with the current one.
+    public func watchGateways() -> AsyncStream<Set<String>> {
+        let (stream, cont) = AsyncStream<Set<String>>.makeStream()
+        cont.yield(acceptedGateways)
+        gatewayWatchers.append(cont)
+        return stream
+    }
+
+    /// Applies a new state of the inputs: rebuild, render what changed, publish new versions and
+    /// push them to connected agents.
+    public func update(store newStore: Store, changed: Set<ObjectKey>, now: Date = Date()) {
+        store = newStore
+        graph = builder.build(newStore, now: now)
+        let rendered = renderer.render(graph)
+        for (key, files) in rendered {
+            let gw = key.namespacedName
+            var history = histories[gw] ?? SnapshotHistory(gateway: gw, capacity: historyCapacity)
+            if history.latest == nil, let persisted = versionStore?.version(gateway: gw) {
+                // Continue numbering after a restart; an unchanged digest keeps its version.
+                history.raiseFloor(to: persisted.digest == files.digest ? persisted.version - 1 : persisted.version)
+            }
+            let model = graph.gateways[key]!
+            let inputs = Dictionary(uniqueKeysWithValues: model.inputs.map { ($0.key.description, $0.value) })
+            if let snap = history.publish(files: files, inputs: inputs, trigger: Self.trigger(changed, inputs: model.inputs, first: history.latest == nil), at: now) {
+                logger.info("published \(gw) version \(snap.version) digest \(snap.digest.prefix(12)) (\(snap.trigger))")
+                versionStore?.record(gateway: gw, version: snap.version, digest: snap.digest)
+            }
+            histories[gw] = history
+        }
+        let accepted = acceptedGateways
+        for w in gatewayWatchers { w.yield(accepted) }
+        for id in sessions.keys { push(session: id) }
+    }
+
+    static func trigger(_ changed: Set<ObjectKey>, inputs: [ObjectKey: Int64], first: Bool) -> String {
+        if first { return "initial render (\(inputs.count) inputs)" }
+        let relevant = changed.filter { inputs[$0] != nil }.sorted()
+        if relevant.isEmpty { return "inputs changed (\(changed.count) objects, including removals)" }
+        let names = relevant.prefix(3).map(\.description).joined(separator: ", ")
+        return relevant.count > 3 ? "\(names) and \(relevant.count - 3) more changed" : "\(names) changed"
+    }
+
+    // MARK: Agents
+
+    /// Registers an agent stream after its hello; returns the session id and its outbox.
+    public func connect(hello: Tollgate_V1_Hello) -> (Int, AsyncStream<Tollgate_V1_ControllerMessage>) {
+        let (stream, cont) = AsyncStream<Tollgate_V1_ControllerMessage>.makeStream()
+        let id = nextSessionID
+        nextSessionID += 1
+        sessions[id] = AgentSession(id: id, gateway: hello.gateway, agentID: hello.agentID, dryRun: hello.dryRun,
+                                    hashes: hello.fileHashes, digest: hello.appliedDigest, appliedVersion: hello.appliedVersion,
+                                    outbox: cont)
+        logger.info("agent \(hello.agentID) connected for \(hello.gateway) (applied version \(hello.appliedVersion)\(hello.dryRun ? ", dry-run" : ""))")
+        // Versions stay monotonic even if this controller lost its state: later versions go above
+        // whatever an agent reports.
+        var h = histories[hello.gateway] ?? SnapshotHistory(gateway: hello.gateway, capacity: historyCapacity)
+        h.raiseFloor(to: hello.appliedVersion)
+        histories[hello.gateway] = h
+        push(session: id)
+        return (id, stream)
+    }
+
+    public func disconnect(session id: Int) {
+        if let s = sessions.removeValue(forKey: id) {
+            s.outbox.finish()
+            logger.info("agent \(s.agentID) for \(s.gateway) disconnected")
+        }
+    }
+
+    /// Sends the latest version of the session's Gateway when the agent does not hold it.
+    func push(session id: Int) {
+        guard var s = sessions[id], var history = histories[s.gateway], let latest = history.latest else { return }
+        if s.digest == latest.digest {
+            // The agent already serves exactly this: nothing is sent, nothing reloads.
+            if s.lastSentVersion != latest.version && !s.dryRun {
+                s.lastSentVersion = latest.version
+                s.appliedVersion = latest.version
+                sessions[id] = s
+                history.record(agentID: s.agentID, version: latest.version, outcome: .applied, message: "already serving this digest", dryRun: false)
+                histories[s.gateway] = history
+                noteApplied(gateway: s.gateway, snapshot: latest)
+            }
+            return
+        }
+        guard s.lastSentVersion != latest.version, !history.isRejected(version: latest.version) else { return }
+        var delta = Delta.compute(target: latest.files, agentHashes: s.hashes)
+        // While an earlier version is still being applied the agent's base is uncertain: send the
+        // whole set. Otherwise a delta against the files the agent reported.
+        let inFlight = s.lastSentVersion > s.appliedVersion
+        var full = s.hashes.isEmpty || inFlight
+        if full || (delta.upserts.isEmpty && delta.removals.isEmpty) {
+            // Digests differ but no content does (a mode change): send the whole set.
+            delta = (latest.files.paths, [])
+            full = true
+        }
+        var msg = Tollgate_V1_Snapshot()
+        msg.gateway = s.gateway
+        msg.version = latest.version
+        msg.digest = latest.digest
+        msg.full = full
+        msg.baseVersion = s.appliedVersion
+        msg.trigger = latest.trigger
+        msg.upserts = delta.upserts.map { path in
+            let f = latest.files.files[path]!
+            var u = Tollgate_V1_FileUpsert()
+            u.path = path
+            u.contents = f.contents
+            u.mode = UInt32(f.mode)
+            u.sha256 = f.sha256
+            return u
+        }
+        msg.removals = delta.removals
+        var out = Tollgate_V1_ControllerMessage()
+        out.snapshot = msg
+        s.lastSentVersion = latest.version
+        sessions[id] = s
+        s.outbox.yield(out)
+        logger.info("sent \(s.gateway) version \(latest.version) to \(s.agentID): \(delta.upserts.count) upserts, \(delta.removals.count) removals")
+    }
+
+    /// Records an agent's result for a version.
+    public func result(session id: Int, _ r: Tollgate_V1_ApplyResult) {
+        guard var s = sessions[id], var history = histories[s.gateway] else { return }
+        let outcome: AgentReport.Outcome
+        switch r.outcome {
+        case .applied: outcome = .applied
+        case .rejected: outcome = .rejected
+        case .dryRunOk: outcome = .dryRunOK
+        case .dryRunRejected: outcome = .dryRunRejected
+        default: return
+        }
+        let message = r.outcome == .dryRunOk || r.outcome == .dryRunRejected ? (r.message.isEmpty ? r.diff : r.message + "\n" + r.diff) : r.message
+        history.record(agentID: s.agentID, version: r.version, outcome: outcome, message: message, dryRun: s.dryRun)
+        histories[s.gateway] = history
+        logger.info("agent \(s.agentID) \(outcome.rawValue) \(s.gateway) version \(r.version)\(r.message.isEmpty ? "" : ": " + r.message)")
+        guard let snap = history.snapshot(version: r.version) else { return }
+        if r.outcome == .applied {
+            s.hashes = snap.files.fileHashes
+            s.digest = snap.digest
+            s.appliedVersion = r.version
+            sessions[id] = s
+            noteApplied(gateway: s.gateway, snapshot: snap)
+            // A newer version may have been published while this one was applying.
+            push(session: id)
+        } else if r.outcome == .rejected {
+            var st = agentStates[s.gateway] ?? GatewayAgentState()
+            st.rejectedVersion = r.version
+            st.rejectedGeneration = snap.inputGenerations[Self.gatewayInputKey(s.gateway)]
+            st.rejection = r.message
+            agentStates[s.gateway] = st
+        }
+    }
+
+    func noteApplied(gateway: String, snapshot: Snapshot) {
+        var st = agentStates[gateway] ?? GatewayAgentState()
+        if (st.appliedVersion ?? 0) <= snapshot.version {
+            st.appliedVersion = snapshot.version
+            st.appliedGeneration = snapshot.inputGenerations[Self.gatewayInputKey(gateway)]
+        }
+        agentStates[gateway] = st
+    }
+
+    static func gatewayInputKey(_ gateway: String) -> String { "Gateway \(gateway)" }
+
+    /// Stops every agent stream (controller shutdown).
+    public func shutdown() {
+        for s in sessions.values { s.outbox.finish() }
+        sessions = [:]
+        for w in gatewayWatchers { w.finish() }
+        gatewayWatchers = []
+    }
+
+    // MARK: Inspection
+
+    public func history(gateway: String) -> SnapshotHistory? { histories[gateway] }
+    public var gatewayNames: [String] { histories.keys.sorted() }
+    public var currentStore: Store { store }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import TollgateProto
+
+/// Serves the agent stream and the admin service over a Unix socket (mode 0600) and, optionally,
+/// over TCP with mutual TLS only.
+public struct ControllerServer: Sendable {
+    public struct TCPConfig: Sendable {
+        public var host: String
+        public var port: Int
+        public var caPEM: String
+        public var certificatePEM: String
+        public var keyPEM: String
+        public init(host: String, port: Int, caPEM: String, certificatePEM: String, keyPEM: String) {
+            self.host = host; self.port = port; self.caPEM = caPEM; self.certificatePEM = certificatePEM; self.keyPEM = keyPEM
+        }
+    }
+
+    public let core: ControllerCore
+    public let socketPath: String
+    public let tcp: TCPConfig?
+
+    public init(core: ControllerCore, socketPath: String, tcp: TCPConfig? = nil) {
+        self.core = core; self.socketPath = socketPath; self.tcp = tcp
+    }
+
+    /// Runs until cancelled. `ready` is called once the Unix socket is listening (and the TCP port,
+    /// when configured, with its bound port).
+    public func run(ready: @escaping @Sendable (Int?) -> Void = { _ in }) async throws {
+        let unixTransport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+        let unixServer = GRPCServer(transport: unixTransport, services: [AgentService(core: core, requireGatewayCertificate: false), AdminService(core: core)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await unixServer.serve() }
+            _ = try await unixTransport.listeningAddress
+            chmod(socketPath, 0o600)
+            var tcpPort: Int? = nil
+            if let tcp {
+                let security = HTTP2ServerTransport.Posix.TransportSecurity.mTLS(
+                    certificateChain: [.bytes(Array(tcp.certificatePEM.utf8), format: .pem)],
+                    privateKey: .bytes(Array(tcp.keyPEM.utf8), format: .pem)
+                ) {
+                    $0.trustRoots = .certificates([.bytes(Array(tcp.caPEM.utf8), format: .pem)])
+                    $0.clientCertificateVerification = .noHostnameVerification
+                }
+                let tcpTransport = HTTP2ServerTransport.Posix(address: .ipv4(host: tcp.host, port: tcp.port), transportSecurity: security)
+                let tcpServer = GRPCServer(transport: tcpTransport, services: [AgentService(core: core, requireGatewayCertificate: true)])
+                group.addTask { try await tcpServer.serve() }
+                tcpPort = try await tcpTransport.listeningAddress.ipv4?.port
+            }
+            ready(tcpPort)
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import TollgateModel
+
+/// Polls a manifest directory and feeds every change into the controller (within ~250 ms).
+public struct ManifestWatcher: Sendable {
+    public let roots: [String]
+    public let core: ControllerCore
+    public let generationsFile: String?
+    public let interval: Duration
+    let logger: Logger
+
+    public init(roots: [String], core: ControllerCore, generationsFile: String?, interval: Duration = .milliseconds(250),
+                logger: Logger = Logger(label: "tollgate.manifests")) {
+        self.roots = roots; self.core = core; self.generationsFile = generationsFile; self.interval = interval; self.logger = logger
+    }
+
+    /// Loads once (throws if a root is missing), then keeps polling until cancelled.
+    public func run(initialLoad: (@Sendable () -> Void)? = nil) async throws {
+        var provider = DirectoryProvider(roots: roots, generations: loadGenerations())
+        try await poll(&provider)
+        initialLoad?()
+        while !Task.isCancelled {
+            try await Task.sleep(for: interval)
+            do { try await poll(&provider) } catch { logger.error("\(error)") }
+        }
+    }
+
+    /// Applies one change, in order: the controller sees every state exactly once, oldest first.
+    private func poll(_ provider: inout DirectoryProvider) async throws {
+        guard let state = try provider.poll() else { return }
+        for e in state.errors { logger.error("\(e)") }
+        for w in state.warnings { logger.warning("\(w)") }
+        saveGenerations(provider.knownGenerations)
+        await core.update(store: state.store, changed: state.changed)
+    }
+
+    private func loadGenerations() -> [ObjectKey: Int64] {
+        guard let f = generationsFile, let data = FileManager.default.contents(atPath: f),
+              let list = try? JSONDecoder().decode([Entry].self, from: data) else { return [:] }
+        return Dictionary(list.map { (ObjectKey(kind: $0.kind, namespace: $0.namespace, name: $0.name), $0.generation) }) { a, _ in a }
+    }
+
+    private func saveGenerations(_ g: [ObjectKey: Int64]) {
+        guard let f = generationsFile else { return }
+        let list = g.keys.sorted().map { Entry(kind: $0.kind, namespace: $0.namespace, name: $0.name, generation: g[$0]!) }
+        guard let data = try? JSONEncoder().encode(list) else { return }
+        let tmp = f + ".tmp"
+        if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, f) }
+    }
+
+    struct Entry: Codable { var kind: ObjectKind; var namespace: String; var name: String; var generation: Int64 }
+}

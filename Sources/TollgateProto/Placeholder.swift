@@ -1,1 +1,0 @@
-// Filled by scripts/generate-proto.sh.

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TollgateControlPlane
+
+/// Options shared by `controller` and `standalone`.
+struct ControllerOptions: ParsableArguments {
+    @Option(help: "Directory (or file) of manifests to serve; repeatable. Changes are picked up within a second.") var manifests: [String]
+    @Option(help: "State directory (socket, versions, agent config roots, logs). Default: $TOLLGATE_STATE_DIR or ~/.local/state/tollgate.") var stateDir: String?
+    @Option(help: "Also accept agents over TCP with mutual TLS on HOST:PORT.") var listen: String?
+    @Option(help: "Snapshots kept per Gateway.") var history: Int = 50
+
+    func tcpConfig(state: StateDirectory) throws -> ControllerServer.TCPConfig? {
+        guard let listen else { return nil }
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ValidationError("--listen must be HOST:PORT")
+        }
+        let host = String(listen[..<colon])
+        let ca = try InternalCA.loadOrCreate(directory: state.caDirectory)
+        let server = try ca.issueServer(hosts: Array(Set([host, "localhost", "127.0.0.1"])).sorted())
+        return .init(host: host, port: port, caPEM: ca.certificatePEM, certificatePEM: server.certificatePEM, keyPEM: server.keyPEM)
+    }
+
+    /// Runs the controller; `withCore` runs alongside it (the standalone supervisor).
+    func runController(extra: (@Sendable (ControllerCore, StateDirectory) async throws -> Void)? = nil) async throws {
+        LogSetup.bootstrap()
+        let logger = Logger(label: "tollgate.controller")
+        let state = StateDirectory(path: stateDir)
+        try state.prepare()
+        for m in manifests where !FileManager.default.fileExists(atPath: m) {
+            throw ValidationError("--manifests \(m): no such file or directory")
+        }
+        let core = ControllerCore(versionStore: VersionStore(path: state.versions), historyCapacity: history)
+        let watcher = ManifestWatcher(roots: manifests, core: core, generationsFile: state.generations)
+        let server = ControllerServer(core: core, socketPath: state.socket, tcp: try tcpConfig(state: state))
+        logger.info("state directory \(state.path); agents connect to unix://\(state.socket)")
+        try await Signals.run {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await server.run { port in
+                        if let port { logger.info("accepting agents over mutual TLS on port \(port)") }
+                    }
+                }
+                group.addTask { try await watcher.run() }
+                if let extra { group.addTask { try await extra(core, state) } }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        await core.shutdown()
+        logger.info("controller stopped")
+    }
+}
+
+struct ControllerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "controller",
+        abstract: "Run the controller alone: watch manifests, publish versioned snapshots to agents that connect.")
+    @OptionGroup var options: ControllerOptions
+    func run() async throws { try await options.runController() }
+}
+
+struct StandaloneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "standalone",
+        abstract: "Run the controller and, for every accepted Gateway, an agent with its own NGINX, all on this machine.")
+    @OptionGroup var options: ControllerOptions
+
+    func run() async throws {
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        try await options.runController { core, state in
+            let supervisor = AgentSupervisor(executable: executable, state: state)
+            do {
+                for await gateways in await core.watchGateways() {
+                    await supervisor.reconcile(gateways)
+                }
+            }
+            await supervisor.stopAll()
+        }
+    }
+}
