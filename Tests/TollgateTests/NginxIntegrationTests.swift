@@ -5,6 +5,7 @@ import TollgateModel
 /// Rendered configuration served by the real NGINX, with the examples' backends as real NGINX
 /// servers (secure-app requires a client certificate, as in the guide), checked with curl and
 /// openssl s_client.
+extension ExamplePortsTests {
 @Suite(.serialized) struct NginxIntegrationTests {
     static let coffeeURL = "https://cafe.example.com:8443/coffee"
     static let teaURL = "https://cafe.example.com:9443/tea"
@@ -258,4 +259,5 @@ import TollgateModel
             for _ in 0..<10 { #expect(try server("/only-coffee") == "coffee") }
         }
     }
+}
 }
