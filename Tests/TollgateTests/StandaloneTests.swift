@@ -138,6 +138,10 @@ extension ExamplePortsTests {
             #expect(list.contains("HTTPRoute frontend-mtls/coffee changed"), "\(list)")
             #expect(try s.condition("HTTPRoute", "frontend-mtls", "coffee", "Accepted")?["observedGeneration"] as? Int == 2)
 
+            // The other Gateway's inputs did not change: still its first and only version.
+            let backend = try s.snapshots("backend-mtls/gateway")
+            #expect(backend.split(separator: "\n").count == 2, "backend Gateway must not get new versions: \(backend)")
+
             // Deleting the route: 404.
             try original.components(separatedBy: "---").first!.write(to: routes, atomically: true, encoding: .utf8)
             try eventually("deleted route is 404") {
@@ -174,6 +178,31 @@ extension ExamplePortsTests {
             // Routes are not flipped by the data-plane failure.
             #expect(try s.condition("HTTPRoute", "backend-mtls", "secure-app", "Accepted")?["status"] as? String == "True")
         }
+    }
+
+    @Test("SIGTERM stops agents and NGINX; a second start reuses the state directory without a new version")
+    func restartReusesState() throws {
+        let first = try Standalone()
+        var stopped = false
+        defer { if !stopped { first.stop() } }
+        try eventually("both Gateways Programmed") { try first.programmed("frontend-mtls") && first.programmed("backend-mtls") }
+        let before = try first.snapshots("frontend-mtls/gateway")
+        first.process.stop()
+        #expect(!first.process.process.isRunning)
+        #expect(pids(commandContaining: first.state.path).isEmpty, "agents and their NGINX stop with standalone")
+        #expect(try Curl.get("http://secure-app.example.com:8080/", resolve: "secure-app.example.com:8080:127.0.0.1").transportFailure)
+
+        let second = try TollgateProcess(["standalone", "--manifests", first.env.root.appendingPathComponent("frontend-mtls").path,
+                                          "--manifests", first.env.root.appendingPathComponent("backend-mtls").path,
+                                          "--manifests", first.extra.path, "--state-dir", first.state.path],
+                                         log: first.env.root.appendingPathComponent("standalone-2.log"))
+        defer { second.stop(); first.env.stop(); stopped = true }
+        try eventually("Programmed after restart") { try first.programmed("frontend-mtls") && first.programmed("backend-mtls") }
+        let after = try first.snapshots("frontend-mtls/gateway")
+        let versionColumn = { (t: String) in t.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true)[1] } }
+        #expect(versionColumn(after) == versionColumn(before), "same inputs keep the same version: \(before) vs \(after)")
+        let secure = try Curl.get("http://secure-app.example.com:8080/", resolve: "secure-app.example.com:8080:127.0.0.1")
+        #expect(secure.body == "hello from pod secure-app\n", "\(secure)")
     }
 
     @Test("kill -9 of an agent right after a change: NGINX keeps serving a whole version, the restarted agent resyncs")
