@@ -136,7 +136,7 @@ public actor ConfigApplier {
         var diff = ""
         if dry {
             let liveFiles = liveName.flatMap { try? TreeReader.fileSet(of: root.versionDirectory($0)) } ?? FileSet()
-            diff = TreeDiff.unified(from: liveFiles, to: request.files)
+            diff = UnifiedDiff.files(from: liveFiles, to: request.files, redactKeys: true)
         } else if liveRecord == VersionRecord(version: request.version, digest: request.digest) {
             // Already live: prove it is served (starting NGINX if it is not running), never reload.
             if let a = await probe.query(), a.version == request.version, a.digest == request.digest { return .applied }
