@@ -54,7 +54,17 @@ public struct AgentClient: Sendable {
                 certificateChain: [.bytes(Array(tls.certificatePEM.utf8), format: .pem)],
                 privateKey: .bytes(Array(tls.keyPEM.utf8), format: .pem)
             ) { $0.trustRoots = .certificates([.bytes(Array(tls.caPEM.utf8), format: .pem)]) }
-            return try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: security, config: config)
+            // An IP literal must not be sent as the TLS server name (SNI cannot carry IP addresses);
+            // the certificate is still verified against the address.
+            let target: any ResolvableTarget
+            if host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." }) {
+                target = .ipv4(host: host, port: port)
+            } else if host.contains(":") {
+                target = .ipv6(host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+            } else {
+                target = .dns(host: host, port: port)
+            }
+            return try HTTP2ClientTransport.Posix(target: target, transportSecurity: security, config: config)
         }
     }
 

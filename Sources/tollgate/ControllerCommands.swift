@@ -36,12 +36,21 @@ struct ControllerOptions: ParsableArguments {
         logger.info("state directory \(state.path); agents connect to unix://\(state.socket)")
         try await Signals.run {
             try await withThrowingTaskGroup(of: Void.self) { group in
+                // Serve agents only once the manifests are loaded, so a reconnecting agent's hello
+                // never races the first render (versions of unchanged digests stay the same).
+                let (loaded, loadedSignal) = AsyncStream<Void>.makeStream()
+                group.addTask {
+                    do { try await watcher.run(initialLoad: { loadedSignal.yield(); loadedSignal.finish() }) } catch {
+                        loadedSignal.finish()
+                        throw error
+                    }
+                }
+                for await _ in loaded { break }
                 group.addTask {
                     try await server.run { port in
                         if let port { logger.info("accepting agents over mutual TLS on port \(port)") }
                     }
                 }
-                group.addTask { try await watcher.run() }
                 if let extra { group.addTask { try await extra(core, state) } }
                 try await group.next()
                 group.cancelAll()
