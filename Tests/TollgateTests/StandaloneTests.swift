@@ -97,6 +97,9 @@ extension ExamplePortsTests {
             #expect(try s.condition("BackendTLSPolicy", "backend-mtls", "backend-tls", "Accepted")?["status"] as? String == "True")
             #expect(try s.condition("BackendTLSPolicy", "backend-mtls", "backend-tls", "ResolvedRefs")?["status"] as? String == "True")
             #expect(try s.snapshots("frontend-mtls/gateway").contains("applied"))
+            // The agent socket is private to the user.
+            let mode = try FileManager.default.attributesOfItem(atPath: s.state.appendingPathComponent("controller.sock").path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
         }
     }
 
@@ -177,6 +180,11 @@ extension ExamplePortsTests {
             #expect(try Curl.get("http://127.0.0.1:7999/").body == "blocker\n")
             // Routes are not flipped by the data-plane failure.
             #expect(try s.condition("HTTPRoute", "backend-mtls", "secure-app", "Accepted")?["status"] as? String == "True")
+            // The rejected version is not re-sent; the next change of inputs is a new version that is.
+            try gw.write(to: gwFile, atomically: true, encoding: .utf8)
+            try eventually("Programmed again after the fix") { try s.programmed("backend-mtls", generation: 3) }
+            let list = try s.snapshots("backend-mtls/gateway")
+            #expect(list.split(separator: "\n").count == 4 && list.contains("rejected") && list.hasSuffix("applied\n"), "\(list)")
         }
     }
 
