@@ -22,6 +22,9 @@ public actor ControllerCore {
     var sessions: [Int: AgentSession] = [:]
     var agentStates: [String: GatewayAgentState] = [:]
     private var nextSessionID = 1
+    /// Ports an agent could not bind, per Gateway, valid while the Gateway keeps that generation.
+    var unavailablePorts: [String: (generation: Int64, ports: [Int: String])] = [:]
+    private var lastChanged: Set<ObjectKey> = []
     private var gatewayWatchers: [AsyncStream<Set<String>>.Continuation] = []
 
     public init(builder: GraphBuilder = GraphBuilder(), renderer: GatewayRenderer = GatewayRenderer(),
@@ -48,9 +51,17 @@ public actor ControllerCore {
 
     /// Applies a new state of the inputs: rebuild, render what changed, publish new versions and
     /// push them to connected agents.
-    public func update(store newStore: Store, changed: Set<ObjectKey>, now: Date = Date()) {
+    public func update(store newStore: Store, changed: Set<ObjectKey>, now: Date = Date(), reason: String? = nil) {
         store = newStore
-        graph = builder.build(newStore, now: now)
+        lastChanged = changed
+        // A port stays excluded only while the Gateway keeps the generation it failed with.
+        var ports: [ObjectKey: [Int: String]] = [:]
+        for (gw, entry) in unavailablePorts {
+            let parts = gw.split(separator: "/").map(String.init)
+            let key = ObjectKey(kind: .gateway, namespace: parts[0], name: parts[1])
+            if newStore.gateways[key]?.generation == entry.generation { ports[key] = entry.ports } else { unavailablePorts[gw] = nil }
+        }
+        graph = builder.build(newStore, now: now, unavailablePorts: ports)
         let rendered = renderer.render(graph)
         for (key, files) in rendered {
             let gw = key.namespacedName
@@ -61,9 +72,13 @@ public actor ControllerCore {
             }
             let model = graph.gateways[key]!
             let inputs = Dictionary(uniqueKeysWithValues: model.inputs.map { ($0.key.description, $0.value) })
-            if let snap = history.publish(files: files, inputs: inputs, trigger: Self.trigger(changed, inputs: model.inputs, first: history.latest == nil), at: now) {
+            let trigger = reason ?? Self.trigger(changed, inputs: model.inputs, first: history.latest == nil)
+            if let snap = history.publish(files: files, inputs: inputs, trigger: trigger, at: now) {
                 logger.info("published \(gw) version \(snap.version) digest \(snap.digest.prefix(12)) (\(snap.trigger))")
                 versionStore?.record(gateway: gw, version: snap.version, digest: snap.digest)
+            } else if let latest = history.latest, latest.digest == files.digest, agentStates[gw]?.appliedVersion == latest.version {
+                // A new generation that renders the same files is served by what is applied.
+                agentStates[gw]?.appliedGeneration = model.generation
             }
             histories[gw] = history
         }
@@ -188,6 +203,18 @@ public actor ControllerCore {
             st.rejectedGeneration = snap.inputGenerations[Self.gatewayInputKey(s.gateway)]
             st.rejection = r.message
             agentStates[s.gateway] = st
+            // A port NGINX could not bind: stop serving that listener (its status says why) and
+            // publish the rest of the Gateway again.
+            if let port = Self.boundPortFailure(r.message), let generation = st.rejectedGeneration {
+                var entry = unavailablePorts[s.gateway] ?? (generation, [:])
+                if entry.generation != generation { entry = (generation, [:]) }
+                if entry.ports[port] == nil {
+                    entry.ports[port] = r.message
+                    unavailablePorts[s.gateway] = entry
+                    logger.warning("\(s.gateway): port \(port) is unavailable; serving the Gateway without its listeners on that port")
+                    update(store: store, changed: lastChanged, reason: "port \(port) unavailable: listeners on it are not served")
+                }
+            }
         }
     }
 
@@ -201,6 +228,14 @@ public actor ControllerCore {
     }
 
     static func gatewayInputKey(_ gateway: String) -> String { "Gateway \(gateway)" }
+
+    /// The port of an NGINX `bind() to ADDRESS:PORT failed` line.
+    static func boundPortFailure(_ message: String) -> Int? {
+        guard let r = message.range(of: #"bind\(\) to \S+:(\d+) failed"#, options: .regularExpression) else { return nil }
+        let match = message[r]
+        guard let colon = match.lastIndex(of: ":") else { return nil }
+        return Int(match[match.index(after: colon)...].prefix { $0.isNumber })
+    }
 
     /// Stops every agent stream (controller shutdown).
     public func shutdown() {

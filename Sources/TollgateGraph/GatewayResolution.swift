@@ -28,6 +28,11 @@ extension BuildContext {
             resolveAddresses(&state)
             state.listeners = gw.spec.listeners.map { ListenerState(spec: $0) }
             for i in state.listeners.indices { validateListener(&state.listeners[i], gateway: gw, inputs: &state.inputs) }
+            for i in state.listeners.indices {
+                if let reason = unavailablePorts[gw.key]?[state.listeners[i].spec.port], state.listeners[i].notAccepted == nil {
+                    state.listeners[i].notAccepted = Problem(reason: Reason.portUnavailable, message: "port \(state.listeners[i].spec.port) could not be bound: \(reason)")
+                }
+            }
             markConflicts(&state.listeners)
             markOverlaps(&state.listeners)
             resolveFrontendValidation(&state)

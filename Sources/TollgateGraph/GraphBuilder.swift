@@ -13,8 +13,11 @@ public struct GraphBuilder: Sendable {
         self.defaultAddress = defaultAddress
     }
 
-    public func build(_ store: Store, now: Date) -> Graph {
+    /// - Parameter unavailablePorts: ports a data plane could not bind, per Gateway, with the
+    ///   reason (NGINX's line): listeners on them are not accepted (`PortUnavailable`) and not served.
+    public func build(_ store: Store, now: Date, unavailablePorts: [ObjectKey: [Int: String]] = [:]) -> Graph {
         var ctx = BuildContext(store: store, now: now, controllerName: controllerName, defaultAddress: defaultAddress)
+        ctx.unavailablePorts = unavailablePorts
         ctx.run()
         return ctx.graph
     }
@@ -39,6 +42,8 @@ struct BuildContext {
     var backendPolicies: BackendPolicyIndex = BackendPolicyIndex()
     /// EndpointSlices by Service key.
     var slicesByService: [ObjectKey: [EndpointSlice]] = [:]
+    /// Ports the data plane reported it could not bind, per Gateway.
+    var unavailablePorts: [ObjectKey: [Int: String]] = [:]
 
     init(store: Store, now: Date, controllerName: String, defaultAddress: String) {
         self.store = store
