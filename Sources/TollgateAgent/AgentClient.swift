@@ -95,13 +95,14 @@ public struct AgentClient: Sendable {
                         guard case .snapshot(let snap)? = message.kind else { continue }
                         logger.info("received version \(snap.version) (\(snap.full ? "full" : "delta"): \(snap.upserts.count) upserts, \(snap.removals.count) removals) — \(snap.trigger)")
                         let files: FileSet
-                        do { files = try Self.reconstruct(snap, root: applier.root) } catch {
+                        let claimed: [String: String]
+                        do { (files, claimed) = try Self.reconstruct(snap, root: applier.root) } catch {
                             // The delta does not fit what is on disk: start over with a fresh hello.
                             logger.warning("cannot use version \(snap.version): \(error); reconnecting")
                             throw error
                         }
                         group.addTask {
-                            let outcome = await applier.submit(ApplyRequest(version: snap.version, digest: snap.digest, files: files, dryRun: dryRun))
+                            let outcome = await applier.submit(ApplyRequest(version: snap.version, digest: snap.digest, files: files, fileHashes: claimed, dryRun: dryRun))
                             guard let result = Self.result(outcome) else { return }
                             logger.info("version \(snap.version): \(result.outcome)\(result.message.isEmpty ? "" : " — " + result.message)")
                             var m = Tollgate_V1_AgentMessage()
@@ -115,21 +116,26 @@ public struct AgentClient: Sendable {
         }
     }
 
-    /// The full file set of a snapshot: its upserts, or the live tree with the delta applied.
-    static func reconstruct(_ snap: Tollgate_V1_Snapshot, root: ConfigRoot) throws -> FileSet {
+    /// The full file set of a snapshot — its upserts, or the live tree with the delta applied — and
+    /// the sha256 each file must have: the controller's for upserts, the live tree's for the rest.
+    static func reconstruct(_ snap: Tollgate_V1_Snapshot, root: ConfigRoot) throws -> (FileSet, [String: String]) {
         var upserts: [String: RenderedFile] = [:]
+        var claimed: [String: String] = [:]
         for u in snap.upserts {
             guard PathSafety.isSafe(u.path) else { throw AgentError("snapshot path \"\(u.path)\" leaves the config root") }
             upserts[u.path] = RenderedFile(contents: u.contents, mode: UInt16(truncatingIfNeeded: u.mode))
+            claimed[u.path] = u.sha256
         }
-        if snap.full { return FileSet(files: upserts) }
+        if snap.full { return (FileSet(files: upserts), claimed) }
         guard let live = try root.liveState() else { throw AgentError("delta for version \(snap.version) but nothing is live") }
         guard live.version == snap.baseVersion else {
             throw AgentError("delta for version \(snap.version) is based on version \(snap.baseVersion), but version \(live.version) is live")
         }
         var base = try TreeReader.fileSet(of: live.directory)
         base.files = base.files.filter { !Delta.isAgentOwned($0.key) && $0.key != ".tollgate-version" }
-        return Delta.apply(upserts: upserts, removals: snap.removals, to: base)
+        let files = Delta.apply(upserts: upserts, removals: snap.removals, to: base)
+        for path in files.files.keys where claimed[path] == nil { claimed[path] = live.fileHashes[path] }
+        return (files, claimed)
     }
 
     static func result(_ o: ApplyOutcome) -> Tollgate_V1_ApplyResult? {

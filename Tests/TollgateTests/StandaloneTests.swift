@@ -232,9 +232,9 @@ extension ExamplePortsTests {
             let routes = s.env.root.appendingPathComponent("frontend-mtls/routes.yaml")
             let original = try String(contentsOf: routes, encoding: .utf8)
             try original.replacingOccurrences(of: "value: /coffee", with: "value: /latte").write(to: routes, atomically: true, encoding: .utf8)
-            let agent = pids(commandContaining: "agent --controller").filter { pid in
+            let agent = pids(commandContaining: s.state.path).filter { pid in
                 let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-                return cmd.contains("frontend-mtls/gateway")
+                return cmd.contains("agent\u{0}--controller") && cmd.contains("frontend-mtls/gateway")
             }
             #expect(agent.count == 1)
             for pid in agent { kill(pid, SIGKILL) }
@@ -248,7 +248,10 @@ extension ExamplePortsTests {
                 try Curl.get("https://cafe.example.com:8443/latte", resolve: Self.resolve8443, cert: d.0, key: d.1).body.contains("Server name: coffee")
             }
             try eventually("Programmed again") { try s.programmed("frontend-mtls") }
-            #expect(pids(commandContaining: "agent --controller").count == 2)
+            let agents = pids(commandContaining: s.state.path).filter { pid in
+                ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").contains("agent\u{0}--controller")
+            }
+            #expect(agents.count == 2, "one agent per Gateway after the restart")
         }
     }
 }
