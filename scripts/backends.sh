@@ -146,28 +146,17 @@ cmd_config() {
 }
 
 cmd_start() {
-  local examples="$1" r pem f pid
+  local examples="$1" r pid
   command -v nginx >/dev/null 2>&1 || die "nginx is not installed (install it first, e.g. apt-get install nginx)"
   command -v curl >/dev/null 2>&1 || die "curl is not installed"
-  [ -d "$examples" ] || die "examples dir not found: $examples"
-  pem="$examples/backend-mtls/generated/pem"
-  for f in app-tls-secret.crt app-tls-secret.key app-tls-secret.ca.crt; do
-    [ -s "$pem/$f" ] || die "missing $pem/$f (run examples/make-certs.sh first)"
-  done
-
+  mkdir -p "$2"
   r="$(abspath "$2")"
   pid="$(read_pid "$r")"
   if pid_alive "$pid"; then
     die "backends already running in $r (pid $pid); run '$0 stop $r' first"
   fi
   rm -f "$r/nginx.pid"
-
-  mkdir -p "$r/certs" "$r/tmp"
-  install -m 0644 "$pem/app-tls-secret.crt" "$r/certs/app-tls-secret.crt"
-  install -m 0644 "$pem/app-tls-secret.ca.crt" "$r/certs/app-tls-secret.ca.crt"
-  install -m 0600 "$pem/app-tls-secret.key" "$r/certs/app-tls-secret.key"
-  write_config "$r"
-  : >"$r/error.log"
+  cmd_config "$examples" "$r" >/dev/null
 
   if ! nginx -p "$r" -e "$r/error.log" -c "$r/backends.conf" 2>"$r/nginx-start.stderr"; then
     show_error_log "$r"
