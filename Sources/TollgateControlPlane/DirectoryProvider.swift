@@ -20,7 +20,8 @@ public struct DirectoryProvider: Sendable {
     public let roots: [String]
     private var fileStamps: [String: FileStamp] = [:]
     private var decodedFiles: [String: (hash: String, result: ManifestDecoder.Result)] = [:]
-    private var objectHashes: [ObjectKey: String] = [:]
+    /// Content hash of each object, with the hash of the file it came from when it was computed.
+    private var objectHashes: [ObjectKey: (file: String, fileHash: String, hash: String)] = [:]
     private var generations: [ObjectKey: Int64]
     private var previousKeys: Set<ObjectKey> = []
 
@@ -67,13 +68,17 @@ public struct DirectoryProvider: Sendable {
 
         // Emulated generations and the set of changed objects.
         var changed = Set<ObjectKey>()
-        var hashes: [ObjectKey: String] = [:]
+        var hashes: [ObjectKey: (file: String, fileHash: String, hash: String)] = [:]
         let keys = Set(result.store.allKeys)
         for key in keys {
-            let h = Self.contentHash(key, in: result.store)
-            hashes[key] = h
+            // Objects from unchanged files keep their hash: only edited files cost re-hashing.
+            let file = result.sources[key]?.file ?? ""
+            let fileHash = live[file]?.hash ?? ""
+            let h: String
+            if let old = objectHashes[key], old.file == file, old.fileHash == fileHash { h = old.hash } else { h = Self.contentHash(key, in: result.store) }
+            hashes[key] = (file, fileHash, h)
             if let old = objectHashes[key] {
-                if old != h { generations[key, default: 1] += 1; changed.insert(key) }
+                if old.hash != h { generations[key, default: 1] += 1; changed.insert(key) }
             } else {
                 if generations[key] == nil { generations[key] = result.store.generation(of: key) ?? 1 }
                 changed.insert(key)
@@ -94,22 +99,26 @@ public struct DirectoryProvider: Sendable {
     }
 
     /// A hash of the object's content without its generation, so edits are detected.
+    /// Copies only the object, never the store.
     static func contentHash(_ key: ObjectKey, in store: Store) -> String {
-        var copy = store
-        setGeneration(0, of: key, in: &copy)
+        func describe<T: KubeObject>(_ o: T?) -> String {
+            guard var o else { return "" }
+            o.metadata.generation = 0
+            return "\(o)"
+        }
         let text: String
         switch key.kind {
-        case .namespace: text = "\(copy.namespaces[key.name]!)"
-        case .gatewayClass: text = "\(copy.gatewayClasses[key.name]!)"
-        case .gateway: text = "\(copy.gateways[key]!)"
-        case .httpRoute: text = "\(copy.httpRoutes[key]!)"
-        case .backendTLSPolicy: text = "\(copy.backendTLSPolicies[key]!)"
-        case .referenceGrant: text = "\(copy.referenceGrants[key]!)"
-        case .secret: text = "\(copy.secrets[key]!)"
-        case .configMap: text = "\(copy.configMaps[key]!)"
-        case .service: text = "\(copy.services[key]!)"
-        case .endpointSlice: text = "\(copy.endpointSlices[key]!)"
-        case .nginxProxy: text = "\(copy.nginxProxies[key]!)"
+        case .namespace: text = describe(store.namespaces[key.name])
+        case .gatewayClass: text = describe(store.gatewayClasses[key.name])
+        case .gateway: text = describe(store.gateways[key])
+        case .httpRoute: text = describe(store.httpRoutes[key])
+        case .backendTLSPolicy: text = describe(store.backendTLSPolicies[key])
+        case .referenceGrant: text = describe(store.referenceGrants[key])
+        case .secret: text = describe(store.secrets[key])
+        case .configMap: text = describe(store.configMaps[key])
+        case .service: text = describe(store.services[key])
+        case .endpointSlice: text = describe(store.endpointSlices[key])
+        case .nginxProxy: text = describe(store.nginxProxies[key])
         }
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }

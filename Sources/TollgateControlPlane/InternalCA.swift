@@ -108,14 +108,21 @@ public struct InternalCA: Sendable {
     }
 }
 
-/// Writes a file created with its final mode (a key is never readable by others, even briefly).
-enum PrivateFile {
-    static func write(_ text: String, to path: String, mode: Int) throws {
+/// File writes for the state directory and the CLI.
+public enum PrivateFile {
+    /// Writes a file created with its final mode (a key is never readable by others, even briefly).
+    public static func write(_ text: String, to path: String, mode: Int) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) { try fm.removeItem(atPath: path) }
         guard fm.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
         try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+    }
+
+    /// Replaces `path` atomically (temporary file, then rename): readers see old or new, never half.
+    public static func replace(_ data: Data, at path: String) {
+        let tmp = path + ".tmp"
+        if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, path) }
     }
 }

@@ -45,8 +45,7 @@ public struct ManifestWatcher: Sendable {
         guard let f = generationsFile else { return }
         let list = g.keys.sorted().map { Entry(kind: $0.kind, namespace: $0.namespace, name: $0.name, generation: g[$0]!) }
         guard let data = try? JSONEncoder().encode(list) else { return }
-        let tmp = f + ".tmp"
-        if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, f) }
+        PrivateFile.replace(data, at: f)
     }
 
     struct Entry: Codable { var kind: ObjectKind; var namespace: String; var name: String; var generation: Int64 }

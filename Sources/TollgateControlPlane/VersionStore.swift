@@ -27,7 +27,6 @@ public final class VersionStore: @unchecked Sendable {
             return try? e.encode(entries)
         }
         guard let data else { return }
-        let tmp = path + ".tmp"
-        if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, path) }
+        PrivateFile.replace(data, at: path)
     }
 }

@@ -30,11 +30,7 @@ struct CertsCommand: AsyncParsableCommand {
         }
 
         func write(_ text: String, _ name: String, _ mode: Int) throws {
-            let path = (out as NSString).appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-                throw ValidationError("cannot write \(path)")
-            }
+            try PrivateFile.write(text, to: (out as NSString).appendingPathComponent(name), mode: mode)
         }
     }
 }
