@@ -4,6 +4,11 @@ import Yams
 
 /// Decodes the text of one manifest file (multi-document YAML, or JSON) into typed objects.
 /// Every document is decoded on its own: one bad document does not hide the others.
+///
+/// Decoding is linear in the input: libyaml (through Yams, without regex tag resolution) parses
+/// each document, which becomes a `ManifestTree` (objects index their keys) decoded by
+/// `ManifestValueDecoder`. Input is untrusted: nesting deeper than `YAMLStructureScan.maxDepth`
+/// and alias expansion past `ManifestTreeBuilder.nodeLimit` are errors, never a crash or a hang.
 public struct ManifestDecoder: Sendable {
     public struct Result: Sendable {
         public var objects: [(object: AnyKubeObject, location: SourceLocation)] = []
@@ -17,36 +22,56 @@ public struct ManifestDecoder: Sendable {
         var result = Result()
         for (index, chunk) in Self.splitDocuments(text).enumerated() {
             let location = SourceLocation(file: file, document: index + 1)
-            let node: Node?
             do {
-                node = try Yams.compose(yaml: chunk.text)
+                guard let tree = try Self.parse(chunk.text, firstLine: chunk.firstLine) else { continue }
+                decodeDocument(tree, at: ManifestTree.root, location: location, into: &result)
             } catch {
-                result.errors.append(ManifestError(location, field: "", Self.describeYAML(error, lineOffset: chunk.firstLine - 1)))
-                continue
+                result.errors.append(ManifestError(location, field: error.field, error.message))
             }
-            guard let node, !Self.isEmpty(node) else { continue }
-            decodeNode(node, location: location, into: &result)
         }
         return result
     }
 
-    private func decodeNode(_ node: Node, location: SourceLocation, into result: inout Result) {
-        guard node.mapping != nil else {
+    /// One document's text → its value tree; nil for an empty document. Structure is checked
+    /// first (nesting depth, aliases with complex keys), then libyaml parses it through Yams with
+    /// the basic resolver (no regular expressions), then the tree is built with aliases bounded.
+    static func parse(_ text: String, firstLine: Int) throws(ManifestTreeBuilder.Failure) -> ManifestTree? {
+        let lineOffset = firstLine - 1
+        do {
+            try YAMLStructureScan.check(text)
+        } catch {
+            throw .init(field: "", message: "invalid YAML at line \(error.line + lineOffset), column \(error.column): \(error.problem)")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text, .basic, .default, .utf8)
+        } catch {
+            throw .init(field: "", message: describeYAML(error, lineOffset: lineOffset))
+        }
+        guard let node else { return nil }
+        let builder = ManifestTreeBuilder(lineOffset: lineOffset,
+                                          nodeLimit: ManifestTreeBuilder.nodeLimit(byteCount: text.utf8.count))
+        let tree = try builder.build(node)
+        if case .scalar(let s) = tree.values[ManifestTree.root], s.kind == .null || s.text.isEmpty { return nil }
+        return tree
+    }
+
+    private func decodeDocument(_ tree: ManifestTree, at index: Int, location: SourceLocation, into result: inout Result) {
+        guard case .object(let object) = tree.values[index] else {
             result.errors.append(ManifestError(location, field: "", "expected an object with apiVersion and kind"))
             return
         }
-        let apiVersion = node["apiVersion"]?.string
-        let kind = node["kind"]?.string
-        guard let apiVersion, !apiVersion.isEmpty else {
+        guard let apiVersion = Self.text(tree, object.child("apiVersion")), !apiVersion.isEmpty else {
             result.errors.append(ManifestError(location, field: "apiVersion", "is required"))
             return
         }
-        guard let kind, !kind.isEmpty else {
+        guard let kind = Self.text(tree, object.child("kind")), !kind.isEmpty else {
             result.errors.append(ManifestError(location, field: "kind", "is required"))
             return
         }
-        if kind == "List" || kind.hasSuffix("List"), let items = node["items"]?.sequence {
-            for item in items { decodeNode(item, location: location, into: &result) }
+        if kind == "List" || kind.hasSuffix("List"), let itemsIndex = object.child("items"),
+           case .array(let items) = tree.values[itemsIndex] {
+            for item in items { decodeDocument(tree, at: item, location: location, into: &result) }
             return
         }
         let (group, version) = Self.splitAPIVersion(apiVersion)
@@ -61,7 +86,7 @@ public struct ManifestDecoder: Sendable {
             return
         }
         do {
-            let object = try Self.decodeObject(objectKind, node)
+            let object = try Self.decodeObject(objectKind, ManifestValueDecoder(tree: tree, index: index))
             result.objects.append((object, location))
         } catch let error as DecodingError {
             let (field, message) = Self.describe(error)
@@ -71,20 +96,25 @@ public struct ManifestDecoder: Sendable {
         }
     }
 
-    private static func decodeObject(_ kind: ObjectKind, _ node: Node) throws -> AnyKubeObject {
-        let d = YAMLDecoder()
+    /// The text of a non-null scalar at `index`.
+    private static func text(_ tree: ManifestTree, _ index: Int?) -> String? {
+        guard let index, case .scalar(let s) = tree.values[index], s.kind != .null else { return nil }
+        return s.text
+    }
+
+    private static func decodeObject(_ kind: ObjectKind, _ d: ManifestValueDecoder) throws -> AnyKubeObject {
         switch kind {
-        case .namespace: return .namespace(try d.decode(Namespace.self, from: node))
-        case .gatewayClass: return .gatewayClass(try d.decode(GatewayClass.self, from: node))
-        case .gateway: return .gateway(try d.decode(Gateway.self, from: node))
-        case .httpRoute: return .httpRoute(try d.decode(HTTPRoute.self, from: node))
-        case .backendTLSPolicy: return .backendTLSPolicy(try d.decode(BackendTLSPolicy.self, from: node))
-        case .referenceGrant: return .referenceGrant(try d.decode(ReferenceGrant.self, from: node))
-        case .secret: return .secret(try d.decode(Secret.self, from: node))
-        case .configMap: return .configMap(try d.decode(ConfigMap.self, from: node))
-        case .service: return .service(try d.decode(Service.self, from: node))
-        case .endpointSlice: return .endpointSlice(try d.decode(EndpointSlice.self, from: node))
-        case .nginxProxy: return .nginxProxy(try d.decode(NginxProxy.self, from: node))
+        case .namespace: return .namespace(try d.decodeValue(Namespace.self))
+        case .gatewayClass: return .gatewayClass(try d.decodeValue(GatewayClass.self))
+        case .gateway: return .gateway(try d.decodeValue(Gateway.self))
+        case .httpRoute: return .httpRoute(try d.decodeValue(HTTPRoute.self))
+        case .backendTLSPolicy: return .backendTLSPolicy(try d.decodeValue(BackendTLSPolicy.self))
+        case .referenceGrant: return .referenceGrant(try d.decodeValue(ReferenceGrant.self))
+        case .secret: return .secret(try d.decodeValue(Secret.self))
+        case .configMap: return .configMap(try d.decodeValue(ConfigMap.self))
+        case .service: return .service(try d.decodeValue(Service.self))
+        case .endpointSlice: return .endpointSlice(try d.decodeValue(EndpointSlice.self))
+        case .nginxProxy: return .nginxProxy(try d.decodeValue(NginxProxy.self))
         }
     }
 
@@ -94,39 +124,7 @@ public struct ManifestDecoder: Sendable {
         return (String(s[..<slash]), String(s[s.index(after: slash)...]))
     }
 
-    private static func isEmpty(_ node: Node) -> Bool {
-        if case .scalar(let s) = node { return s.string.isEmpty || s.string == "~" || s.string == "null" }
-        return false
-    }
-
-    /// Splits a YAML stream at `---` / `...` document markers (at column 0). Each document keeps
-    /// the file line it starts on, so errors can name file lines.
-    static func splitDocuments(_ text: String) -> [(text: String, firstLine: Int)] {
-        var docs: [(String, Int)] = []
-        var current: [Substring] = []
-        var start = 1
-        var sawContent = false
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
-            if trimmed == "---" || trimmed.hasPrefix("--- ") || trimmed == "..." {
-                if sawContent { docs.append((current.joined(separator: "\n"), start)) }
-                current = []
-                sawContent = false
-                start = i + 2
-                if trimmed.hasPrefix("--- ") {
-                    current.append(trimmed.dropFirst(4)); sawContent = true; start = i + 1
-                }
-                continue
-            }
-            current.append(line)
-            let t = line.trimmingCharacters(in: .whitespaces)
-            if !t.isEmpty && !t.hasPrefix("#") { sawContent = true }
-        }
-        if sawContent { docs.append((current.joined(separator: "\n"), start)) }
-        return docs
-    }
-
-    private static func describeYAML(_ error: Error, lineOffset: Int) -> String {
+    static func describeYAML(_ error: Error, lineOffset: Int) -> String {
         guard let y = error as? YamlError else { return "invalid YAML: \(error)" }
         switch y {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
@@ -134,8 +132,10 @@ public struct ManifestDecoder: Sendable {
             return "invalid YAML at line \(mark.line + lineOffset), column \(mark.column): \(problem)"
         case .reader(let problem, _, _, _):
             return "invalid YAML: \(problem)"
-        case .duplicatedKeysInMapping(let duplicates, _):
-            return "invalid YAML: duplicate keys \(duplicates.joined(separator: ", "))"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map { $0.count > 100 ? $0.prefix(100) + "…" : $0 }
+            let keys = names.count == 1 ? "key \(names[0])" : "keys \(names.joined(separator: ", "))"
+            return "invalid YAML at line \(context.mark.line + lineOffset), column \(context.mark.column): duplicate \(keys)"
         default:
             return "invalid YAML: \(y)"
         }

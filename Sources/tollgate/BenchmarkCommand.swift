@@ -6,7 +6,9 @@ import TollgateModel
 import TollgateNginx
 
 /// Prints how long the pure stages take for generated inputs (decode, graph, render, unchanged
-/// re-render, one-route change). Figures only; nothing asserts on them.
+/// re-render, one-route change), then how long decoding takes for large objects and a large
+/// multi-document file, each also at half size so that linearity shows. Figures only; nothing
+/// asserts on them.
 struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
@@ -15,6 +17,8 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Route counts to measure, comma-separated.") var routes = "1000,10000"
     @Option(help: "Gateways the routes are spread over.") var gateways = 10
     @Option(help: "Distinct hostnames per Gateway.") var hostnames = 50
+    @Option(help: "Size in MB of the generated multi-document manifest file for the decode figures (0 skips them).")
+    var decodeMegabytes = 50
 
     func run() throws {
         let counts = routes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -52,6 +56,34 @@ struct BenchmarkCommand: ParsableCommand {
             print(String(format: "%6d  %8d  %9.1f  %8.1f  %9.1f  %24.1f(%d)  %23.1f(%d)  %11d",
                          n, gateways, decodeMs, graphMs, renderMs, unchangedMs, unchangedCount, changedMs, renderer.lastRenderCount, bytes))
         }
+        if decodeMegabytes > 0 { try decodeFigures() }
+    }
+
+    /// Decode time for a ~1 MiB ConfigMap (~10k keys), a Namespace with 10k labels and a
+    /// `decodeMegabytes` MB multi-document file, each also at half size.
+    private func decodeFigures() throws {
+        let mib = 1_048_576
+        let inputs: [(name: String, text: String)] = [
+            ("configmap 0.5 MiB", Self.configMap(bytes: mib / 2)),
+            ("configmap 1 MiB", Self.configMap(bytes: mib)),
+            ("namespace 5k labels", Self.namespace(labels: 5_000)),
+            ("namespace 10k labels", Self.namespace(labels: 10_000)),
+            ("manifests \(decodeMegabytes / 2) MB", Self.manifestFile(bytes: decodeMegabytes * 1_000_000 / 2)),
+            ("manifests \(decodeMegabytes) MB", Self.manifestFile(bytes: decodeMegabytes * 1_000_000)),
+        ]
+        print("")
+        print("decode_input              bytes  objects  decode_ms  ms_per_MB")
+        for (name, text) in inputs {
+            let t = Date()
+            let decoded = ManifestDecoder().decode(text: text, file: "generated.yaml")
+            let decodeMs = ms(since: t)
+            guard decoded.errors.isEmpty else {
+                throw ValidationError("generated \(name) must decode: \(decoded.errors.prefix(3))")
+            }
+            let megabytes = Double(text.utf8.count) / Double(mib)
+            print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: "  %9d  %7d  %9.1f  %9.1f", text.utf8.count, decoded.objects.count, decodeMs, decodeMs / megabytes))
+        }
     }
 
     private func ms(since t: Date) -> Double { Date().timeIntervalSince(t) * 1000 }
@@ -71,6 +103,38 @@ struct BenchmarkCommand: ParsableCommand {
         for r in 0..<routes {
             let g = r % gateways, h = (r / gateways) % hostnames
             y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r\(r), namespace: bench}\nspec:\n  parentRefs: [{name: gw\(g)}]\n  hostnames: [h\(h).example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /api/r\(r)}}, {path: {type: Exact, value: /x/r\(r)}, headers: [{name: X-Version, value: v\(r % 3)}]}]\n    backendRefs: [{name: svc\(r % services), port: 80}]\n"
+        }
+        return y
+    }
+
+    /// A ConfigMap of about `bytes` bytes: one ~100-byte key per line (about 10k keys per MiB).
+    static func configMap(bytes: Int) -> String {
+        var y = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: bench}\ndata:\n"
+        var i = 0
+        while y.utf8.count < bytes {
+            y += "  key-\(i).conf: \"value \(i) \(String(repeating: "v", count: 70))\"\n"
+            i += 1
+        }
+        return y
+    }
+
+    /// A Namespace with `labels` labels.
+    static func namespace(labels: Int) -> String {
+        var y = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wide\n  labels:\n"
+        for i in 0..<labels { y += "    example.com/label-\(i): value-\(i)\n" }
+        return y
+    }
+
+    /// A Service, an EndpointSlice and an HTTPRoute per step, one document each, until the text
+    /// has about `bytes` bytes.
+    static func manifestFile(bytes: Int) -> String {
+        var y = ""
+        var i = 0
+        while y.utf8.count < bytes {
+            y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: svc\(i), namespace: bench}\nspec: {ports: [{name: http, port: 80, targetPort: 8080}]}\n"
+            y += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc\(i)-1, namespace: bench, labels: {kubernetes.io/service-name: svc\(i)}}\naddressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.0.\(i / 250 % 250).\(i % 250 + 1)], conditions: {ready: true}}]\n"
+            y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r\(i), namespace: bench}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [h\(i % 50).example.com]\n  rules:\n  - matches:\n    - path: {type: PathPrefix, value: /api/r\(i)}\n    - path: {type: Exact, value: /x/r\(i)}\n      headers: [{name: X-Version, value: v\(i % 3)}]\n    backendRefs: [{name: svc\(i), port: 80}]\n"
+            i += 1
         }
         return y
     }
