@@ -30,13 +30,15 @@ let package = Package(
     targets: [
         // Codable types for the Kubernetes objects Tollgate reads, object keys, conditions.
         .target(name: "TollgateModel", swiftSettings: strict),
+        // What a Kubernetes API server would refuse: CRD schema and CEL rules, built-in kinds' rules.
+        .target(name: "TollgateAdmission", dependencies: ["TollgateModel"], swiftSettings: strict),
         // Manifest decoding (YAML/JSON, multi-document), the directory loader, status printing.
         .target(name: "TollgateManifests", dependencies: [
-            "TollgateModel", .product(name: "Yams", package: "Yams"),
+            "TollgateModel", "TollgateAdmission", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         // Store -> Graph: references, attachment, validation, every Gateway API condition.
         .target(name: "TollgateGraph", dependencies: [
-            "TollgateModel",
+            "TollgateModel", "TollgateAdmission",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
@@ -57,7 +59,7 @@ let package = Package(
         ] + grpc, swiftSettings: strict),
         // The controller: providers, reconcile loop, snapshot server, admin service, status.
         .target(name: "TollgateControlPlane", dependencies: [
-            "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx", "TollgateSnapshot", "TollgateProto",
+            "TollgateModel", "TollgateAdmission", "TollgateManifests", "TollgateGraph", "TollgateNginx", "TollgateSnapshot", "TollgateProto",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -72,7 +74,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "TollgateTests", dependencies: [
             "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
-            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane",
+            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane", "TollgateAdmission",
             .product(name: "Yams", package: "Yams"),
         ] + grpc, exclude: ["Fixtures"], swiftSettings: strict),
     ]

@@ -19,9 +19,6 @@ public struct AgentService: Tollgate_V1_AgentService.SimpleServiceProtocol {
         guard let first = try await messages.next(), case .hello(let hello)? = first.kind else {
             throw RPCError(code: .invalidArgument, message: "the first message of the stream must be a hello")
         }
-        guard hello.gateway.split(separator: "/").count == 2 else {
-            throw RPCError(code: .invalidArgument, message: "hello.gateway must be NAMESPACE/NAME, got \"\(hello.gateway)\"")
-        }
         if requireGatewayCertificate {
             let peer = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
             guard let peer else {
@@ -33,7 +30,10 @@ public struct AgentService: Tollgate_V1_AgentService.SimpleServiceProtocol {
                                message: "the client certificate names Gateway \(named ?? "(none)"), not \(hello.gateway); snapshots hold private keys and are sent only to that Gateway's agents")
             }
         }
-        let (session, outbox) = await core.connect(hello: hello)
+        let session: Int, outbox: AsyncStream<Tollgate_V1_ControllerMessage>
+        do { (session, outbox) = try await core.connect(hello: hello) } catch {
+            throw RPCError(code: .invalidArgument, message: error.description)
+        }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

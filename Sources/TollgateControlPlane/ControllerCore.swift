@@ -63,6 +63,11 @@ public actor ControllerCore {
         }
         graph = builder.build(newStore, now: now, unavailablePorts: ports)
         let rendered = renderer.render(graph)
+        for (key, refusal) in renderer.lastRefusals.sorted(by: { $0.key < $1.key }) {
+            // The graph refuses what NGINX cannot express, so this is a bug; the Gateway keeps its
+            // last version rather than receive configuration with an unsafe value in it.
+            logger.error("\(key.namespacedName): not rendered, \(refusal); the last version keeps serving")
+        }
         for (key, files) in rendered {
             let gw = key.namespacedName
             var history = histories[gw] ?? SnapshotHistory(gateway: gw, capacity: historyCapacity)
@@ -97,8 +102,14 @@ public actor ControllerCore {
 
     // MARK: Agents
 
-    /// Registers an agent stream after its hello; returns the session id and its outbox.
-    public func connect(hello: Tollgate_V1_Hello) -> (Int, AsyncStream<Tollgate_V1_ControllerMessage>) {
+    /// Registers an agent stream after its hello; returns the session id and its outbox. A hello
+    /// that fails `HelloValidation` (malformed names, a version above `SnapshotHistory.maxVersion`,
+    /// unsafe paths) is refused and changes nothing.
+    public func connect(hello: Tollgate_V1_Hello) throws(HelloRefusal) -> (Int, AsyncStream<Tollgate_V1_ControllerMessage>) {
+        if case .failure(let refusal) = HelloValidation.check(hello) {
+            logger.warning("refused an agent hello: \(refusal)")
+            throw refusal
+        }
         let (stream, cont) = AsyncStream<Tollgate_V1_ControllerMessage>.makeStream()
         let id = nextSessionID
         nextSessionID += 1

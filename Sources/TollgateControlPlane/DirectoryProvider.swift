@@ -57,7 +57,7 @@ public struct DirectoryProvider: Sendable {
             if let cached = decodedFiles[f], cached.hash == hash {
                 decoded = cached.result
             } else {
-                decoded = decoder.decode(text: String(decoding: data, as: UTF8.self), file: f)
+                decoded = AdmissionStage.admit(decoder.decode(text: String(decoding: data, as: UTF8.self), file: f))
             }
             live[f] = (hash, decoded)
             result.errors += decoded.errors
@@ -78,7 +78,12 @@ public struct DirectoryProvider: Sendable {
             if let old = objectHashes[key], old.file == file, old.fileHash == fileHash { h = old.hash } else { h = Self.contentHash(key, in: result.store) }
             hashes[key] = (file, fileHash, h)
             if let old = objectHashes[key] {
-                if old.hash != h { generations[key, default: 1] += 1; changed.insert(key) }
+                if old.hash != h {
+                    // Saturating: a manifest may seed any generation admission lets through.
+                    let g = generations[key] ?? 1
+                    generations[key] = g < Int64.max ? g + 1 : g
+                    changed.insert(key)
+                }
             } else {
                 if generations[key] == nil { generations[key] = result.store.generation(of: key) ?? 1 }
                 changed.insert(key)

@@ -97,7 +97,7 @@ extension BuildContext {
             }
         }
         if !pems.isEmpty {
-            let id = "frontend-" + PEMValidation.sanitize(sources.map { "\($0.namespace)_\($0.name)" }.joined(separator: "+"))
+            let id = "frontend-" + PEMValidation.fileID(sources)
             result.validation = FrontendValidation(mode: mode, ca: CABundle(id: id, pem: pems.joined(), sources: sources))
         }
         return result

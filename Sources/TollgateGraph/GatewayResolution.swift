@@ -1,3 +1,4 @@
+import TollgateAdmission
 import TollgateModel
 
 extension BuildContext {
@@ -45,8 +46,9 @@ extension BuildContext {
         guard let spec else { return }
         if let d = spec.disableSNIHostValidation { settings.disableSNIHostValidation = d }
         switch spec.workerProcesses {
-        case .int(let n)?: settings.workerProcesses = String(max(1, n))
-        case .string(let s)?: settings.workerProcesses = s == "auto" ? "auto" : (Int(s).map { String(max(1, $0)) } ?? "auto")
+        // Admission allows 1-1024 or "auto"; clamp anyway, this reaches worker_processes.
+        case .int(let n)?: settings.workerProcesses = String(min(max(1, n), 1024))
+        case .string(let s)?: settings.workerProcesses = s == "auto" ? "auto" : (Int(s).map { String(min(max(1, $0), 1024)) } ?? "auto")
         case nil: break
         }
     }
@@ -60,9 +62,9 @@ extension BuildContext {
                     message: "spec.addresses[\(i)]: address type \(type) is not supported; use IPAddress")
                 continue
             }
-            guard IPAddress.isValid(a.value) else {
+            guard IPAddressText.isIP(a.value) else {
                 state.notAccepted = state.notAccepted ?? Problem(reason: Reason.unsupportedAddress,
-                    message: "spec.addresses[\(i)]: \(a.value) is not an IP address")
+                    message: "spec.addresses[\(i)]: \(EchoedText.quoted(a.value)) is not an IP address")
                 continue
             }
             if !addresses.contains(a.value) { addresses.append(a.value) }
@@ -197,25 +199,5 @@ extension BuildContext {
     static func overlap(_ a: String?, _ b: String?) -> Bool {
         guard let a, let b else { return true }
         return Hostnames.listenerMatches(a, b) || Hostnames.listenerMatches(b, a)
-    }
-}
-
-/// Textual IP address validation (no name resolution).
-enum IPAddress {
-    static func isValid(_ s: String) -> Bool { isV4(s) || isV6(s) }
-
-    static func isV4(_ s: String) -> Bool {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { p in
-            !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isNumber) && Int(p)! <= 255 && !(p.count > 1 && p.first == "0")
-        }
-    }
-
-    static func isV6(_ s: String) -> Bool {
-        guard s.contains(":"), s.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
-        let groups = s.components(separatedBy: "::")
-        guard groups.count <= 2 else { return false }
-        let parts = s.split(separator: ":", omittingEmptySubsequences: true)
-        return parts.count <= 8 && parts.allSatisfy { $0.count <= 4 || $0.contains(".") }
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SwiftASN1
 import TollgateModel
@@ -76,11 +77,23 @@ enum PEMValidation {
     }
 
     /// `ns_name` made safe for file names.
-    static func fileID(_ key: ObjectKey) -> String {
-        sanitize("\(key.namespace)_\(key.name)")
+    /// A file name component for an object's material: `NAMESPACE_NAME` when that is short and
+    /// plain, otherwise a shortened form with a hash of the key, so no name can be too long for
+    /// the file system or collide with another object's.
+    static func fileID(_ key: ObjectKey) -> String { fileID([key]) }
+
+    /// `fileID` for material built from several objects (a CA bundle), joined by `+`.
+    static func fileID(_ keys: [ObjectKey]) -> String {
+        let plain = keys.map { "\($0.namespace)_\($0.name)" }.joined(separator: "+")
+        let clean = sanitize(plain)
+        if clean == plain && clean.utf8.count <= 64 { return clean }
+        let identity = keys.map { "\($0.kind.rawValue)/\($0.namespace)/\($0.name)" }.joined(separator: "\n")
+        return String(clean.prefix(48)) + "-" + Hex.encode(SHA256.hash(data: Data(identity.utf8)).prefix(6))
     }
 
     static func sanitize(_ s: String) -> String {
-        String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+        String(String.UnicodeScalarView(s.unicodeScalars.map { u in
+            ("a"..."z").contains(u) || ("A"..."Z").contains(u) || ("0"..."9").contains(u) || u == "-" || u == "_" || u == "." ? u : "_"
+        }))
     }
 }

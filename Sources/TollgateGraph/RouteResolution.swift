@@ -1,3 +1,5 @@
+import TollgateAdmission
+import Foundation
 import TollgateModel
 
 extension BuildContext {
@@ -119,7 +121,7 @@ extension BuildContext {
     /// The first feature of the route Tollgate does not implement, as a message naming its field.
     private func unsupportedFeature(_ route: HTTPRoute) -> String? {
         for (i, h) in (route.spec.hostnames ?? []).enumerated() where !Hostnames.isValid(h) {
-            return "spec.hostnames[\(i)] \"\(h)\" is not a valid hostname"
+            return "spec.hostnames[\(i)] \(EchoedText.quoted(h)) is not a valid hostname"
         }
         for (ri, rule) in (route.spec.rules ?? []).enumerated() {
             let rf = "spec.rules[\(ri)]"
@@ -127,22 +129,42 @@ extension BuildContext {
             for (mi, m) in (rule.matches ?? []).enumerated() {
                 let mf = "\(rf).matches[\(mi)]"
                 if let t = m.path?.type, t != "Exact" && t != "PathPrefix" { return "\(mf).path.type \(t) is not supported; use Exact or PathPrefix" }
-                if let v = m.path?.value, !v.hasPrefix("/") { return "\(mf).path.value \"\(v)\" must start with /" }
-                if let v = m.path?.value, v.contains(where: { $0.isWhitespace || $0 == "{" || $0 == "}" || $0 == ";" || $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "#" || $0 == "$" }) {
-                    return "\(mf).path.value \"\(v)\" contains characters NGINX locations cannot express"
-                }
+                if let v = m.path?.value, let problem = Self.unsupportedPath(v) { return "\(mf).path.value \(problem)" }
                 if m.method != nil { return "\(mf).method is not supported yet" }
                 if let q = m.queryParams, !q.isEmpty { return "\(mf).queryParams are not supported yet" }
                 for (hi, h) in (m.headers ?? []).enumerated() {
-                    if let t = h.type, t != "Exact" { return "\(mf).headers[\(hi)].type \(t) is not supported; use Exact" }
-                    if !h.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-                        return "\(mf).headers[\(hi)].name \"\(h.name)\" is not a valid header name"
+                    let hf = "\(mf).headers[\(hi)]"
+                    if let t = h.type, t != "Exact" { return "\(hf).type \(EchoedText.quoted(t)) is not supported; use Exact" }
+                    if !DataPlaneLimits.isMatchableHeaderName(h.name) {
+                        return "\(hf).name \(EchoedText.quoted(h.name)) cannot be matched: NGINX exposes only header names of letters, digits and - (it drops names with _)"
+                    }
+                    if !DataPlaneLimits.isPrintable(h.value) { return "\(hf).value contains control characters" }
+                    if h.value.utf8.count > DataPlaneLimits.maxHeaderValueBytes {
+                        return "\(hf).value is \(h.value.utf8.count) bytes; NGINX can match values of at most \(DataPlaneLimits.maxHeaderValueBytes) bytes"
                     }
                 }
             }
             for (bi, b) in (rule.backendRefs ?? []).enumerated() {
                 if let f = b.filters, !f.isEmpty { return "\(rf).backendRefs[\(bi)].filters are not supported yet" }
             }
+        }
+        return nil
+    }
+
+    /// The path NGINX compares with its normalized (percent-decoded) request URI: `/a%20b` must
+    /// be the location `/a b` to ever match.
+    static func locationPath(_ v: String) -> String {
+        v.contains("%") ? (v.removingPercentEncoding ?? v) : v
+    }
+
+    /// Why NGINX cannot serve a path match value, or nil when it can.
+    static func unsupportedPath(_ v: String) -> String? {
+        if !v.hasPrefix("/") { return "\(EchoedText.quoted(v)) must start with /" }
+        if !DataPlaneLimits.isPrintable(v) || v.unicodeScalars.contains(where: { $0 == " " }) { return "\(EchoedText.quoted(v)) contains whitespace or control characters" }
+        if v.utf8.count > DataPlaneLimits.maxPathBytes { return "is \(v.utf8.count) bytes; the limit is \(DataPlaneLimits.maxPathBytes)" }
+        if !DataPlaneLimits.isPrintable(Self.locationPath(v)) { return "\(EchoedText.quoted(v)) percent-encodes a control character" }
+        if DataPlaneLimits.isReserved(path: v) || DataPlaneLimits.isReserved(path: Self.locationPath(v)) {
+            return "\(EchoedText.quoted(v)) is under \(DataPlaneLimits.reservedPathPrefix)/, which Tollgate reserves for its internal locations"
         }
         return nil
     }
@@ -156,13 +178,14 @@ extension BuildContext {
             let specMatches = (rule.matches?.isEmpty ?? true) ? [HTTPRoute.Match()] : rule.matches!
             let matches = specMatches.enumerated().map { mi, m -> MatchModel in
                 let type: MatchModel.PathType = (m.path?.type ?? "PathPrefix") == "Exact" ? .exact : .prefix
-                return MatchModel(pathType: type, path: m.path?.value ?? "/",
+                return MatchModel(pathType: type, path: Self.locationPath(m.path?.value ?? "/"),
                                   headers: (m.headers ?? []).map { .init(name: $0.name.lowercased(), value: $0.value) }, index: mi)
             }
             var backends: [BackendModel] = []
             for (bi, ref) in (rule.backendRefs ?? []).enumerated() {
                 let f = "spec.rules[\(ri)].backendRefs[\(bi)]"
-                let weight = ref.weight ?? 1
+                // Admission bounds weights to 0-1,000,000; clamp anyway so no sum can overflow.
+                let weight = min(max(ref.weight ?? 1, 0), 1_000_000)
                 guard weight > 0 else { continue }
                 let group = ref.group ?? "", kind = ref.kind ?? "Service"
                 guard group == "", kind == "Service" else {

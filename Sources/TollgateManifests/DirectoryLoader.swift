@@ -56,7 +56,7 @@ public struct DirectoryLoader: Sendable {
                 result.errors.append(ManifestError(SourceLocation(file: file, document: 1), field: "", "file is not UTF-8 text"))
                 continue
             }
-            let decoded = decoder.decode(text: text, file: file)
+            let decoded = AdmissionStage.admit(decoder.decode(text: text, file: file))
             result.errors += decoded.errors
             result.warnings += decoded.warnings
             for (object, location) in decoded.objects {
@@ -70,12 +70,8 @@ public struct DirectoryLoader: Sendable {
     /// unless both are identical.
     public static func add(_ object: AnyKubeObject, _ location: SourceLocation, to result: inout Result) {
         let key = object.key
-        if let previous = result.sources[key] {
-            var candidate = result.store
-            candidate.upsert(object)
-            if candidate != result.store {
-                result.warnings.append(ManifestWarning(location, "\(key) is also defined in \(previous); using this definition"))
-            }
+        if let previous = result.sources[key], result.store.object(key) != object {
+            result.warnings.append(ManifestWarning(location, "\(key) is also defined in \(previous); using this definition"))
         }
         result.store.upsert(object)
         result.sources[key] = location
@@ -85,6 +81,25 @@ public struct DirectoryLoader: Sendable {
         case notFound(String)
         public var description: String {
             switch self { case .notFound(let p): return "\(p): no such file or directory" }
+        }
+    }
+}
+
+extension Store {
+    /// The stored object with `key`, if any (one dictionary lookup).
+    func object(_ key: ObjectKey) -> AnyKubeObject? {
+        switch key.kind {
+        case .namespace: return namespaces[key.name].map(AnyKubeObject.namespace)
+        case .gatewayClass: return gatewayClasses[key.name].map(AnyKubeObject.gatewayClass)
+        case .gateway: return gateways[key].map(AnyKubeObject.gateway)
+        case .httpRoute: return httpRoutes[key].map(AnyKubeObject.httpRoute)
+        case .backendTLSPolicy: return backendTLSPolicies[key].map(AnyKubeObject.backendTLSPolicy)
+        case .referenceGrant: return referenceGrants[key].map(AnyKubeObject.referenceGrant)
+        case .secret: return secrets[key].map(AnyKubeObject.secret)
+        case .configMap: return configMaps[key].map(AnyKubeObject.configMap)
+        case .service: return services[key].map(AnyKubeObject.service)
+        case .endpointSlice: return endpointSlices[key].map(AnyKubeObject.endpointSlice)
+        case .nginxProxy: return nginxProxies[key].map(AnyKubeObject.nginxProxy)
         }
     }
 }

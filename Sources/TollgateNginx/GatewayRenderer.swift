@@ -8,6 +8,9 @@ public struct GatewayRenderer: Sendable {
     private var cache: [ObjectKey: (ir: GatewayIR, files: RenderedFiles)] = [:]
     /// How many Gateways the last `render` call actually re-rendered.
     public private(set) var lastRenderCount = 0
+    /// Gateways the last `render` call refused to render, with the value it refused. They are
+    /// missing from its result, so whatever version they had keeps serving.
+    public private(set) var lastRefusals: [ObjectKey: UnsafeValue] = [:]
 
     public init(builder: IRBuilder = IRBuilder()) { self.builder = builder }
 
@@ -16,20 +19,28 @@ public struct GatewayRenderer: Sendable {
         var out: [ObjectKey: RenderedFiles] = [:]
         var next: [ObjectKey: (ir: GatewayIR, files: RenderedFiles)] = [:]
         lastRenderCount = 0
+        lastRefusals = [:]
         for (key, gw) in graph.gateways where gw.accepted {
             let ir = builder.build(gw)
+            let files: RenderedFiles
             if let cached = cache[key], cached.ir == ir {
-                next[key] = cached
+                files = cached.files
             } else {
-                next[key] = (ir, writer.write(ir))
+                do {
+                    files = try writer.write(ir)
+                } catch {
+                    lastRefusals[key] = error
+                    continue
+                }
                 lastRenderCount += 1
             }
-            out[key] = next[key]!.files
+            next[key] = (ir, files)
+            out[key] = files
         }
         cache = next
         return out
     }
 
     /// Renders one Gateway without caching.
-    public func render(_ gw: GatewayModel) -> RenderedFiles { writer.write(builder.build(gw)) }
+    public func render(_ gw: GatewayModel) throws(UnsafeValue) -> RenderedFiles { try writer.write(builder.build(gw)) }
 }

@@ -11,7 +11,7 @@ public struct IRBuilder: Sendable {
         self.systemCABundle = systemCABundle
     }
 
-    public static let internalPrefix = "/_tollgate/"
+    public static let internalPrefix = DataPlaneLimits.reservedPathPrefix + "/"
 
     public func build(_ gw: GatewayModel) -> GatewayIR {
         var state = State(gateway: gw, systemCABundle: systemCABundle)
@@ -297,9 +297,8 @@ extension IRBuilder {
                 }
                 guard !s.endpoints.isEmpty else { return Self.status(503) }
                 let name = NginxSyntax.identifier(s.service.namespace, s.service.name, String(s.port))
-                upstreams[name] = UpstreamIR(name: name, servers: s.endpoints.map { NginxSyntax.hostPort($0.address, $0.port) })
-                return TargetIR(kind: .proxy(upstream: name, tls: tls),
-                                uri: "\(IRBuilder.internalPrefix)backend/\(s.service.namespace)/\(s.service.name)/\(s.port)")
+                upstreams[name] = UpstreamIR(name: name, servers: s.endpoints)
+                return TargetIR(kind: .proxy(upstream: name, tls: tls), uri: "\(IRBuilder.internalPrefix)backend/\(name)")
             }
         }
     }

@@ -91,8 +91,9 @@ public struct TLSProxy: Sendable, Hashable {
 
 /// An `upstream` block for one Service port.
 public struct UpstreamIR: Sendable, Hashable {
+    /// Derived identifier (bounded, hashed): never a user string.
     public var name: String
-    public var servers: [String]
+    public var servers: [ServiceBackend.Endpoint]
 }
 
 /// `map $http_NAME $VAR { "~^VALUE$" 1; default 0; }`

@@ -35,6 +35,9 @@ public struct SnapshotHistory: Sendable {
     public private(set) var all: [Snapshot] = []
     /// Versions at or below the floor are never issued (see `raiseFloor(to:)`).
     public private(set) var floor: UInt64 = 0
+    /// The highest version number ever issued or accepted from an agent (2^53, exact in JSON and
+    /// far beyond any real history): version arithmetic can never overflow.
+    public static let maxVersion: UInt64 = 1 << 53
     private var reportsByVersion: [UInt64: [String: AgentReport]] = [:]
 
     public init(gateway: String, capacity: Int = 50) {
@@ -58,13 +61,16 @@ public struct SnapshotHistory: Sendable {
     }
 
     /// Records a new version of `files` unless its digest equals the latest one's, in which case
-    /// nothing changed and `nil` is returned. The new version is `max(latest, floor) + 1`.
+    /// nothing changed and `nil` is returned. The new version is `max(latest, floor) + 1`; at
+    /// `maxVersion` nothing more is published (`nil`).
     @discardableResult
     public mutating func publish(files: FileSet, inputs: [String: Int64] = [:], trigger: String,
                                  at time: Date) -> Snapshot? {
         let digest = files.digest
         if let latest, latest.digest == digest { return nil }
-        let version = max(latest?.version ?? 0, floor) + 1
+        let base = max(latest?.version ?? 0, floor)
+        guard base < Self.maxVersion else { return nil }
+        let version = base + 1
         let snapshot = Snapshot(gateway: gateway, version: version, files: files, digest: digest,
                                 createdAt: time, trigger: trigger, inputGenerations: inputs)
         all.append(snapshot)
@@ -79,7 +85,7 @@ public struct SnapshotHistory: Sendable {
     /// Ensures the next published version is above `version` (e.g. the highest version an agent
     /// reports after a controller restart). Never lowers the floor.
     public mutating func raiseFloor(to version: UInt64) {
-        floor = max(floor, version)
+        floor = max(floor, min(version, Self.maxVersion))
     }
 
     /// Records an agent's outcome for `version`; a later report from the same agent replaces the

@@ -22,11 +22,18 @@ struct RenderCommand: ParsableCommand {
         }
         var renderer = GatewayRenderer(builder: IRBuilder(systemCABundle: systemCaBundle))
         let rendered = renderer.render(pipeline.graph)
-        for key in rendered.keys.sorted() {
-            let dir = (output as NSString).appendingPathComponent("\(key.namespace)/\(key.name)")
+        for (key, refusal) in renderer.lastRefusals.sorted(by: { $0.key < $1.key }) {
+            Stderr.print("error: \(key): not rendered: \(refusal)")
+        }
+        for (key, files) in rendered.sorted(by: { $0.key < $1.key }) {
+            let dir: String
+            do { dir = try OutputPaths.gatewayDirectory(output: output, gateway: key, files: files) } catch {
+                Stderr.print("error: \(key): \(error); nothing written for it")
+                continue
+            }
             if FileManager.default.fileExists(atPath: dir) { try FileManager.default.removeItem(atPath: dir) }
-            try rendered[key]!.write(to: dir)
-            print("wrote \(dir) (\(rendered[key]!.files.count) files, digest \(rendered[key]!.digest.prefix(12)))")
+            try files.write(to: dir)
+            print("wrote \(dir) (\(files.files.count) files, digest \(files.digest.prefix(12)))")
         }
         print()
         print(StatusPrinter.table(pipeline.documents), terminator: "")

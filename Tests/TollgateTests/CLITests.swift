@@ -33,6 +33,44 @@ import Testing
         #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/dir"))
     }
 
+    @Test("render --output never writes outside OUT: a namespace .. is refused by admission and nothing leaves OUT")
+    func renderStaysInsideOutput() throws {
+        let base = try Processes.temporaryDirectory("render-escape")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let out = base.appendingPathComponent("out"), input = base.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        // A sibling directory that a traversal would delete and rewrite.
+        let victim = base.appendingPathComponent("victim")
+        try FileManager.default.createDirectory(at: victim, withIntermediateDirectories: true)
+        try "keep".write(to: victim.appendingPathComponent("file"), atomically: true, encoding: .utf8)
+        try """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata: {name: nginx}
+        spec: {controllerName: tollgate.dev/gateway-controller}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: victim, namespace: ".."}
+        spec:
+          gatewayClassName: nginx
+          listeners: [{name: http, port: 8080, protocol: HTTP}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: fine, namespace: default}
+        spec:
+          gatewayClassName: nginx
+          listeners: [{name: http, port: 8081, protocol: HTTP}]
+        """.write(to: input.appendingPathComponent("gateways.yaml"), atomically: true, encoding: .utf8)
+        let r = try Processes.run(Self.binary, ["render", "--manifests", input.path, "--output", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("field metadata.namespace") && r.stderr.contains("gateways.yaml (document 2)"), "\(r.stderr)")
+        #expect(Fixtures.read(victim.appendingPathComponent("file")) == "keep", "a directory outside OUT was touched")
+        #expect(!FileManager.default.fileExists(atPath: victim.appendingPathComponent("nginx.conf").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("default/fine/nginx.conf").path))
+    }
+
     @Test("invalid manifests are reported on stderr but do not fail the command")
     func invalidInputIsStatusNotFailure() throws {
         let dir = Fixtures.golden.appendingPathComponent("decode-errors/input").path

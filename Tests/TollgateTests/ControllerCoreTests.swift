@@ -4,6 +4,7 @@ import TollgateControlPlane
 import TollgateManifests
 import TollgateModel
 import TollgateProto
+import TollgateSnapshot
 
 /// The controller core driven directly (no network): versions, deltas, results and status.
 @Suite struct ControllerCoreTests {
@@ -48,6 +49,32 @@ import TollgateProto
         return nil
     }
 
+    @Test("a hostile agent cannot crash the controller or touch another Gateway: absurd versions, names and paths are refused")
+    func hostileAgentHello() async throws {
+        let s = try store()
+        let core = ControllerCore()
+        await core.update(store: s, changed: Set(s.allKeys))
+        var refused: [Tollgate_V1_Hello] = []
+        var h = hello(version: UInt64.max); refused.append(h)
+        h = hello(); h.gateway = "default/gate\nway"; refused.append(h)
+        h = hello(); h.gateway = "../etc"; refused.append(h)
+        h = hello(); h.agentID = "a\nINFO forged log line"; refused.append(h)
+        h = hello(hashes: ["../../etc/passwd": String(repeating: "0", count: 64)]); refused.append(h)
+        h = hello(hashes: ["nginx.conf": "not-a-digest"]); refused.append(h)
+        for bad in refused {
+            await #expect(throws: HelloRefusal.self) { _ = try await core.connect(hello: bad) }
+        }
+        // The highest acceptable version: numbering saturates instead of overflowing.
+        let (a, out) = try await core.connect(hello: hello(version: SnapshotHistory.maxVersion))
+        var changed = s
+        let key = ObjectKey(kind: .httpRoute, namespace: "default", name: "secure-app")
+        changed.httpRoutes[key]?.spec.hostnames = ["other.example.com"]
+        await core.update(store: changed, changed: [key])
+        let history = await core.history(gateway: Self.gw)
+        #expect((history?.latest?.version ?? 0) <= SnapshotHistory.maxVersion)
+        _ = await drain(core, a, out)
+    }
+
     @Test("apply, reject with NGINX's line, no re-send, dry-run never programs, same digest sends nothing")
     func lifecycle() async throws {
         var s = try store()
@@ -56,7 +83,7 @@ import TollgateProto
         #expect(await programmed(core)?.reason == Reason.pending)
 
         // First contact: the full set of version 1.
-        let (a, outA) = await core.connect(hello: hello())
+        let (a, outA) = try await core.connect(hello: hello())
         await core.result(session: a, result(1, .applied))
         let sentA = await drain(core, a, outA)
         #expect(sentA.count == 1 && sentA[0].version == 1 && sentA[0].full)
@@ -68,7 +95,7 @@ import TollgateProto
         let key = ObjectKey(kind: .gateway, namespace: "default", name: "gateway")
         s.gateways[key]!.metadata.generation = 2
         s.gateways[key]!.spec.listeners[0].port = 8081
-        let (b, outB) = await core.connect(hello: hello(version: 1, digest: v1.digest, hashes: v1Hashes))
+        let (b, outB) = try await core.connect(hello: hello(version: 1, digest: v1.digest, hashes: v1Hashes))
         await core.update(store: s, changed: [key])
         await core.result(session: b, result(2, .rejected, "[emerg] unknown directive \"x\" in http.conf:3"))
         let sentB = await drain(core, b, outB)
@@ -79,21 +106,21 @@ import TollgateProto
         #expect(rejected?.message.contains("[emerg] unknown directive") == true)
 
         // The rejected version is not sent again, not even on a new stream.
-        let (c, outC) = await core.connect(hello: hello(version: 1, digest: v1.digest, hashes: v1Hashes))
+        let (c, outC) = try await core.connect(hello: hello(version: 1, digest: v1.digest, hashes: v1Hashes))
         #expect(await drain(core, c, outC).isEmpty)
 
         // A dry-run agent gets version 2 but never makes the Gateway Programmed.
         s.gateways[key]!.metadata.generation = 3
         s.gateways[key]!.spec.listeners[0].port = 8082
         await core.update(store: s, changed: [key])
-        let (d, outD) = await core.connect(hello: hello(dryRun: true, id: "dry"))
+        let (d, outD) = try await core.connect(hello: hello(dryRun: true, id: "dry"))
         await core.result(session: d, result(3, .dryRunOk))
         #expect(await drain(core, d, outD).map(\.version) == [3])
         #expect(await programmed(core)?.isTrue == false)
 
         // An agent already holding the latest digest gets nothing and counts as applied.
         let latest = try #require(await core.history(gateway: Self.gw)?.latest)
-        let (e, outE) = await core.connect(hello: hello(version: 3, digest: latest.digest, hashes: latest.files.fileHashes, id: "e"))
+        let (e, outE) = try await core.connect(hello: hello(version: 3, digest: latest.digest, hashes: latest.files.fileHashes, id: "e"))
         #expect(await drain(core, e, outE).isEmpty)
         let ok = await programmed(core)
         #expect(ok?.isTrue == true && ok?.observedGeneration == 3)
@@ -103,7 +130,7 @@ import TollgateProto
     func floor() async throws {
         let s = try store()
         let core = ControllerCore()
-        let (a, outA) = await core.connect(hello: hello(version: 41, digest: "old", hashes: ["nginx.conf": "0"]))
+        let (a, outA) = try await core.connect(hello: hello(version: 41, digest: String(repeating: "a", count: 64), hashes: ["nginx.conf": String(repeating: "0", count: 64)]))
         await core.update(store: s, changed: Set(s.allKeys))
         let sent = await drain(core, a, outA)
         #expect(sent.map(\.version) == [42])

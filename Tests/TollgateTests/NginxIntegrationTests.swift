@@ -97,7 +97,7 @@ extension ExamplePortsTests {
             y += "  infrastructure: {parametersRef: {group: gateway.tollgate.dev, kind: NginxProxy, name: relaxed}}\n"
         }
         if validation {
-            y += "  tls: {frontend: {default: {validation: {caCertificateRefs: [{name: default-validation-ca-secret}]}}}}\n"
+            y += "  tls: {frontend: {default: {validation: {caCertificateRefs: [{group: \"\", kind: Secret, name: default-validation-ca-secret}]}}}}\n"
         }
         y += """
         ---
@@ -257,6 +257,57 @@ extension ExamplePortsTests {
             for _ in 0..<40 { seen.insert(try server("/split")) }
             #expect(seen == ["coffee", "tea"], "weights 1:1 send traffic to both: \(seen)")
             for _ in 0..<10 { #expect(try server("/only-coffee") == "coffee") }
+        }
+    }
+
+    @Test("hostile strings: CRD-valid paths and header values with NGINX's special characters match literally; an injected server block never loads")
+    func hostileStringsServedLiterally() throws {
+        try withExamples { env in
+            try env.write("extra/hostile.yaml", #"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: plain, namespace: frontend-mtls}
+            spec:
+              gatewayClassName: nginx
+              listeners: [{name: http, port: 7080, protocol: HTTP}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: specials, namespace: frontend-mtls}
+            spec:
+              parentRefs: [{name: plain}]
+              rules:
+              - matches: [{path: {type: Exact, value: "/a;b"}}, {path: {type: PathPrefix, value: "/c$d"}}, {path: {type: Exact, value: "/x%20y"}}]
+                backendRefs: [{name: coffee, port: 80}]
+              - matches: [{path: {type: PathPrefix, value: /h}, headers: [{name: X-Q, value: "a\";}{#$x"}]}]
+                backendRefs: [{name: tea, port: 80}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: inject, namespace: frontend-mtls}
+            spec:
+              parentRefs: [{name: plain}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /i}, headers: [{name: X-I, value: "x\nserver { listen 127.0.0.1:18099; root /; autoindex on; }\n#"}]}]
+                backendRefs: [{name: coffee, port: 80}]
+            """#)
+            // Admission refuses the injection (the value has newlines), like kubectl apply would.
+            try env.serve(expectingErrorsAt: ["spec.rules[0].matches[0].headers[0].value"])
+            func server(_ path: String, _ headers: [String] = []) throws -> String {
+                let r = try Curl.get("http://127.0.0.1:7080\(path)", extra: ["--path-as-is"] + headers.flatMap { ["-H", $0] })
+                if r.status != "200" { return r.status }
+                return r.body.contains("Server name: coffee") ? "coffee" : r.body.contains("Server name: tea") ? "tea" : r.body
+            }
+            #expect(try server("/a;b") == "coffee")
+            #expect(try server("/a") == "404")
+            #expect(try server("/c$d/e") == "coffee")
+            #expect(try server("/x%20y") == "coffee")
+            #expect(try server("/h/1", [#"X-Q: a";}{#$x"#]) == "tea")
+            #expect(try server("/h/1", ["X-Q: a"]) == "404")
+            // The injection attempt was refused by admission: nothing listens on its port.
+            let injected = try Curl.get("http://127.0.0.1:18099/etc/")
+            #expect(injected.transportFailure, "the injected server must not exist: \(injected)")
+            #expect(try server("/i", ["X-I: x"]) == "404")
         }
     }
 }

@@ -87,14 +87,15 @@ final class ExampleEnvironment: @unchecked Sendable {
 
     func remove(_ relativePath: String) throws { try FileManager.default.removeItem(at: root.appendingPathComponent(relativePath)) }
 
-    /// Loads everything, renders every accepted Gateway and starts one NGINX per Gateway.
+    /// Loads everything, renders every accepted Gateway and starts one NGINX per Gateway. Manifest
+    /// errors fail the test unless their fields are listed in `expectingErrorsAt` (each must occur).
     @discardableResult
-    func serve() throws -> Graph {
+    func serve(expectingErrorsAt expected: Set<String> = []) throws -> Graph {
         stopGateways()
         let load = try DirectoryLoader().load(roots: [root.appendingPathComponent("frontend-mtls").path,
                                                       root.appendingPathComponent("backend-mtls").path,
                                                       root.appendingPathComponent("extra").path].filter { FileManager.default.fileExists(atPath: $0) })
-        guard load.errors.isEmpty else { throw TestFailure("manifest errors: \(load.errors)") }
+        guard Set(load.errors.map(\.field)) == expected else { throw TestFailure("manifest errors: \(load.errors), expected errors at \(expected.sorted())") }
         let graph = GraphBuilder().build(load.store, now: Date())
         var renderer = GatewayRenderer()
         for (key, files) in renderer.render(graph) {

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TollgateControlPlane
+import TollgateModel
+
+/// The directory provider: admission on every poll, emulated generations that never overflow.
+@Suite struct DirectoryProviderTests {
+    static let route = """
+    apiVersion: gateway.networking.k8s.io/v1
+    kind: HTTPRoute
+    metadata: {name: app, namespace: default}
+    spec:
+      parentRefs: [{name: gateway}]
+      rules:
+      - matches: [{headers: [{name: x-a, value: "VALUE"}]}]
+    """
+
+    func write(_ dir: URL, _ text: String) throws {
+        try text.write(to: dir.appendingPathComponent("route.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    @Test("an object admission refuses does not exist for the store; fixing it brings it in")
+    func admissionOnPoll() throws {
+        let dir = try Processes.temporaryDirectory("provider")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = ObjectKey(kind: .httpRoute, namespace: "default", name: "app")
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: #""x\nserver { listen 1; }""#))
+        var provider = DirectoryProvider(roots: [dir.path])
+        let first = try #require(try provider.poll())
+        #expect(first.store.httpRoutes[key] == nil)
+        #expect(first.errors.contains { $0.field == "spec.rules[0].matches[0].headers[0].value" && $0.location.document == 1 })
+        // Let the file's modification time move on, then fix the value.
+        Thread.sleep(forTimeInterval: 0.01)
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: "ok"))
+        let second = try #require(try provider.poll())
+        #expect(second.store.httpRoutes[key] != nil && second.errors.isEmpty && second.changed.contains(key))
+    }
+
+    @Test("an emulated generation at Int64.max saturates on edit instead of trapping")
+    func generationSaturates() throws {
+        let dir = try Processes.temporaryDirectory("provider-gen")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = ObjectKey(kind: .httpRoute, namespace: "default", name: "app")
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: "one"))
+        var provider = DirectoryProvider(roots: [dir.path], generations: [key: Int64.max])
+        #expect(try provider.poll()?.store.httpRoutes[key]?.generation == Int64.max)
+        Thread.sleep(forTimeInterval: 0.01)
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: "two"))
+        let edited = try #require(try provider.poll())
+        #expect(edited.store.httpRoutes[key]?.generation == Int64.max)
+        #expect(edited.changed.contains(key))
+    }
+}
