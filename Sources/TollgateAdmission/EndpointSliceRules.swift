@@ -1,7 +1,7 @@
 import TollgateModel
 
 /// Kubernetes' `ValidateEndpointSlice` for the fields the model decodes: the address type, at most
-/// 1000 endpoints of 1–100 addresses valid for that type, at most 100 ports with DNS-label names
+/// 1000 endpoints of 1–100 addresses valid for that type, at most 20000 ports (Kubernetes' own limit) with DNS-label names
 /// (unique), known protocols and numbers 0–65535.
 ///
 /// Endpoint IPs may not be unspecified, link-local or link-local multicast, as the API server says;
@@ -12,7 +12,7 @@ enum EndpointSliceRules {
     static let protocols = ["SCTP", "TCP", "UDP"]
     static let maxEndpoints = 1000
     static let maxAddresses = 100
-    static let maxPorts = 100
+    static let maxPorts = 20000
 
     static func check(_ slice: EndpointSlice, into f: inout Findings) {
         let typePath = FieldPath("addressType")

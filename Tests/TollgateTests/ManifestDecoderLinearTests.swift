@@ -270,7 +270,7 @@ import TollgateModel
 
     @Test("random bytes and truncated documents never crash the decoder")
     func fuzz() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let alphabet = Array("abc: -[]{},?&*!|>'\"#%@`\n\t  01.~\\".unicodeScalars)
         let seed = service(port: "80")
         for round in 0..<2_000 {
@@ -332,18 +332,5 @@ import TollgateModel
         // a→b and b→a changes: 100 + 99.
         #expect(result.warnings.count == 199)
         #expect(result.store.namespaces["n"]?.metadata.labels == ["v": "2"])
-    }
-}
-
-/// A tiny deterministic generator for the fuzz test.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
