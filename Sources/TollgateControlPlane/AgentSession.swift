@@ -12,6 +12,9 @@ struct AgentSession: Sendable {
     var appliedVersion: UInt64
     /// The last version sent on this stream (never send the same version twice).
     var lastSentVersion: UInt64 = 0
+    /// The newest version sent and not yet answered: the agent holds its files next (or rejects
+    /// it). Cleared by a result for it or a newer version (the agent coalesces).
+    var inFlightVersion: UInt64?
     let outbox: AsyncStream<Tollgate_V1_ControllerMessage>.Continuation
 }
 

@@ -14,6 +14,7 @@ public actor ControllerCore {
     let builder: GraphBuilder
     var renderer: GatewayRenderer
     let versionStore: VersionStore?
+    let historyStore: HistoryStore?
     let historyCapacity: Int
 
     private(set) var store = Store()
@@ -24,16 +25,25 @@ public actor ControllerCore {
     private var nextSessionID = 1
     /// Ports an agent could not bind, per Gateway, valid while the Gateway keeps that generation.
     var unavailablePorts: [String: (generation: Int64, ports: [Int: String])] = [:]
+    /// Retries of unavailable ports, per Gateway and port.
+    var portRetries: [String: [Int: PortRetry]] = [:]
+    let portRetryPolicy: PortRetry.Policy
     private var lastChanged: Set<ObjectKey> = []
     private var gatewayWatchers: [AsyncStream<Set<String>>.Continuation] = []
 
+    /// - Parameter historyStore: where snapshot histories persist; they are loaded from it here, so
+    ///   versions, diffs and reports survive a restart.
     public init(builder: GraphBuilder = GraphBuilder(), renderer: GatewayRenderer = GatewayRenderer(),
-                versionStore: VersionStore? = nil, historyCapacity: Int = 50, logger: Logger = Logger(label: "tollgate.controller")) {
+                versionStore: VersionStore? = nil, historyStore: HistoryStore? = nil, historyCapacity: Int = 50,
+                portRetryPolicy: PortRetry.Policy = PortRetry.Policy(), logger: Logger = Logger(label: "tollgate.controller")) {
+        self.portRetryPolicy = portRetryPolicy
         self.builder = builder
         self.renderer = renderer
         self.versionStore = versionStore
+        self.historyStore = historyStore
         self.historyCapacity = historyCapacity
         self.logger = logger
+        self.histories = historyStore?.load(capacity: historyCapacity) ?? [:]
     }
 
     /// Gateways ("ns/name") that are accepted and rendered.
@@ -59,7 +69,13 @@ public actor ControllerCore {
         for (gw, entry) in unavailablePorts {
             let parts = gw.split(separator: "/").map(String.init)
             let key = ObjectKey(kind: .gateway, namespace: parts[0], name: parts[1])
-            if newStore.gateways[key]?.generation == entry.generation { ports[key] = entry.ports } else { unavailablePorts[gw] = nil }
+            if newStore.gateways[key]?.generation == entry.generation {
+                ports[key] = entry.ports
+            } else {
+                // A new generation renders every listener again: that is the next try.
+                unavailablePorts[gw] = nil
+                for r in (portRetries.removeValue(forKey: gw) ?? [:]).values { r.task?.cancel() }
+            }
         }
         graph = builder.build(newStore, now: now, unavailablePorts: ports)
         let rendered = renderer.render(graph)
@@ -81,6 +97,7 @@ public actor ControllerCore {
             if let snap = history.publish(files: files, inputs: inputs, trigger: trigger, at: now) {
                 logger.info("published \(gw) version \(snap.version) digest \(snap.digest.prefix(12)) (\(snap.trigger))")
                 versionStore?.record(gateway: gw, version: snap.version, digest: snap.digest)
+                historyStore?.save(history)
             } else if let latest = history.latest, latest.digest == files.digest, agentStates[gw]?.appliedVersion == latest.version {
                 // A new generation that renders the same files is served by what is applied.
                 agentStates[gw]?.appliedGeneration = model.generation
@@ -136,7 +153,13 @@ public actor ControllerCore {
     /// Sends the latest version of the session's Gateway when the agent does not hold it.
     func push(session id: Int) {
         guard var s = sessions[id], var history = histories[s.gateway], let latest = history.latest else { return }
-        if s.digest == latest.digest {
+        // While a version is being applied, the agent will hold *that* version's files next, not
+        // the ones it reported: compare with those, or an A→B→A edit during an apply would leave
+        // B serving while A is recorded as applied.
+        let inFlight = s.inFlightVersion != nil
+        if let v = s.inFlightVersion {
+            if history.snapshot(version: v)?.digest == latest.digest { return }
+        } else if s.digest == latest.digest {
             // The agent already serves exactly this: nothing is sent, nothing reloads.
             if s.lastSentVersion != latest.version && !s.dryRun {
                 s.lastSentVersion = latest.version
@@ -144,6 +167,7 @@ public actor ControllerCore {
                 sessions[id] = s
                 history.record(agentID: s.agentID, version: latest.version, outcome: .applied, message: "already serving this digest", dryRun: false)
                 histories[s.gateway] = history
+                historyStore?.save(history, collect: false)
                 noteApplied(gateway: s.gateway, snapshot: latest)
             }
             return
@@ -152,7 +176,6 @@ public actor ControllerCore {
         var delta = Delta.compute(target: latest.files, agentHashes: s.hashes)
         // While an earlier version is still being applied the agent's base is uncertain: send the
         // whole set. Otherwise a delta against the files the agent reported.
-        let inFlight = s.lastSentVersion > s.appliedVersion
         var full = s.hashes.isEmpty || inFlight
         if full || (delta.upserts.isEmpty && delta.removals.isEmpty) {
             // Digests differ but no content does (a mode change): send the whole set.
@@ -179,6 +202,7 @@ public actor ControllerCore {
         var out = Tollgate_V1_ControllerMessage()
         out.snapshot = msg
         s.lastSentVersion = latest.version
+        s.inFlightVersion = latest.version
         sessions[id] = s
         s.outbox.yield(out)
         logger.info("sent \(s.gateway) version \(latest.version) to \(s.agentID): \(delta.upserts.count) upserts, \(delta.removals.count) removals")
@@ -198,6 +222,11 @@ public actor ControllerCore {
         let message = r.outcome == .dryRunOk || r.outcome == .dryRunRejected ? (r.message.isEmpty ? r.diff : r.message + "\n" + r.diff) : r.message
         history.record(agentID: s.agentID, version: r.version, outcome: outcome, message: message, dryRun: s.dryRun)
         histories[s.gateway] = history
+        historyStore?.save(history, collect: false)
+        if let v = s.inFlightVersion, r.version >= v {
+            s.inFlightVersion = nil
+            sessions[id] = s
+        }
         logger.info("agent \(s.agentID) \(outcome.rawValue) \(s.gateway) version \(r.version)\(r.message.isEmpty ? "" : ": " + r.message)")
         guard let snap = history.snapshot(version: r.version) else { return }
         if r.outcome == .applied {
@@ -206,6 +235,11 @@ public actor ControllerCore {
             s.appliedVersion = r.version
             sessions[id] = s
             noteApplied(gateway: s.gateway, snapshot: snap)
+            if let retries = portRetries[s.gateway], snap.version == history.latest?.version {
+                // Ports no longer excluded were bound by this version: their backoff starts over.
+                let excluded = unavailablePorts[s.gateway]?.ports ?? [:]
+                portRetries[s.gateway] = retries.filter { excluded[$0.key] != nil }
+            }
             // A newer version may have been published while this one was applying.
             push(session: id)
         } else if r.outcome == .rejected {
@@ -220,13 +254,40 @@ public actor ControllerCore {
                 var entry = unavailablePorts[s.gateway] ?? (generation, [:])
                 if entry.generation != generation { entry = (generation, [:]) }
                 if entry.ports[port] == nil {
-                    entry.ports[port] = r.message
+                    let retry = schedulePortRetry(gateway: s.gateway, port: port, generation: generation)
+                    entry.ports[port] = "\(r.message); next try in \(retry.delayDescription) (at \(retry.nextTryDescription))"
                     unavailablePorts[s.gateway] = entry
-                    logger.warning("\(s.gateway): port \(port) is unavailable; serving the Gateway without its listeners on that port")
+                    logger.warning("\(s.gateway): port \(port) is unavailable; serving the Gateway without its listeners on that port, next try in \(retry.delayDescription)")
                     update(store: store, changed: lastChanged, reason: "port \(port) unavailable: listeners on it are not served")
                 }
             }
         }
+    }
+
+    /// Schedules the next try of an unavailable port with exponential backoff.
+    func schedulePortRetry(gateway: String, port: Int, generation: Int64) -> PortRetry {
+        let attempts = (portRetries[gateway]?[port]?.attempts ?? 0) + 1
+        let delay = portRetryPolicy.delay(afterAttempts: attempts)
+        var retry = PortRetry(attempts: attempts, delay: delay, nextTry: Date().addingTimeInterval(PortRetry.seconds(delay)))
+        portRetries[gateway]?[port]?.task?.cancel()
+        retry.task = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            await self?.retryPort(gateway: gateway, port: port, generation: generation)
+        }
+        portRetries[gateway, default: [:]][port] = retry
+        return retry
+    }
+
+    /// Renders the port's listeners again; if NGINX still cannot bind it, the agent's rejection
+    /// schedules the next try with a longer delay.
+    func retryPort(gateway: String, port: Int, generation: Int64) {
+        guard var entry = unavailablePorts[gateway], entry.generation == generation, entry.ports[port] != nil else { return }
+        entry.ports[port] = nil
+        unavailablePorts[gateway] = entry.ports.isEmpty ? nil : entry
+        let n = portRetries[gateway]?[port]?.attempts ?? 1
+        logger.info("\(gateway): trying port \(port) again (retry \(n))")
+        update(store: store, changed: lastChanged, reason: "retrying port \(port) (retry \(n))")
     }
 
     func noteApplied(gateway: String, snapshot: Snapshot) {

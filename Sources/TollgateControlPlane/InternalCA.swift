@@ -120,9 +120,23 @@ public enum PrivateFile {
         try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
     }
 
-    /// Replaces `path` atomically (temporary file, then rename): readers see old or new, never half.
-    public static func replace(_ data: Data, at path: String) {
+    /// Replaces `path` atomically (temporary file created with `mode`, flushed to disk, then
+    /// renamed): readers and a crash see the old or the new contents, never half.
+    @discardableResult
+    public static func replace(_ data: Data, at path: String, mode: Int = 0o644) -> Bool {
         let tmp = path + ".tmp"
-        if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, path) }
+        try? FileManager.default.removeItem(atPath: tmp)
+        guard FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: mode]),
+              let handle = FileHandle(forWritingAtPath: tmp) else { return false }
+        do {
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: tmp)
+            return false
+        }
+        return rename(tmp, path) == 0
     }
 }

@@ -11,6 +11,10 @@ public struct RenderedFile: Sendable, Hashable {
         self.contents = Data(text.utf8); self.mode = mode
     }
 
+    public init(data: Data, mode: UInt16 = 0o644) {
+        self.contents = data; self.mode = mode
+    }
+
     public var sha256: String { SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined() }
 }
 

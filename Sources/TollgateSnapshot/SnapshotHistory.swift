@@ -46,6 +46,27 @@ public struct SnapshotHistory: Sendable {
         self.capacity = capacity
     }
 
+    /// A history restored from storage: `snapshots` oldest first with strictly increasing
+    /// versions (others are dropped), at most `capacity` (the newest kept), with their reports.
+    public init(gateway: String, capacity: Int = 50, restoring snapshots: [Snapshot],
+                reports: [UInt64: [AgentReport]] = [:], floor: UInt64 = 0) {
+        self.init(gateway: gateway, capacity: capacity)
+        var kept: [Snapshot] = []
+        for s in snapshots where s.gateway == gateway && s.version <= Self.maxVersion && s.version > (kept.last?.version ?? 0) {
+            kept.append(s)
+        }
+        all = Array(kept.suffix(capacity))
+        for s in all {
+            for r in reports[s.version] ?? [] { reportsByVersion[s.version, default: [:]][r.agentID] = r }
+        }
+        self.floor = min(floor, Self.maxVersion)
+    }
+
+    /// Every recorded report by version (for persistence).
+    public var recordedReports: [UInt64: [AgentReport]] {
+        reportsByVersion.mapValues { $0.values.sorted { $0.agentID < $1.agentID } }
+    }
+
     /// The newest snapshot, if any.
     public var latest: Snapshot? { all.last }
 

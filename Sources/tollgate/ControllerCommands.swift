@@ -30,7 +30,9 @@ struct ControllerOptions: ParsableArguments {
         for m in manifests where !FileManager.default.fileExists(atPath: m) {
             throw ValidationError("--manifests \(m): no such file or directory")
         }
-        let core = ControllerCore(versionStore: VersionStore(path: state.versions), historyCapacity: history)
+        let core = ControllerCore(versionStore: VersionStore(path: state.versions),
+                                  historyStore: HistoryStore(directory: (state.path as NSString).appendingPathComponent("history")),
+                                  historyCapacity: history)
         let watcher = ManifestWatcher(roots: manifests, core: core, generationsFile: state.generations)
         let server = ControllerServer(core: core, socketPath: state.socket, tcp: try tcpConfig(state: state))
         logger.info("state directory \(state.path); agents connect to unix://\(state.socket)")

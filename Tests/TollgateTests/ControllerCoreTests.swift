@@ -75,6 +75,113 @@ import TollgateSnapshot
         _ = await drain(core, a, out)
     }
 
+    @Test("A→B→A while B is being applied: the newest version is sent although its digest equals what the agent reported")
+    func revertDuringApply() async throws {
+        let a = try store()
+        let core = ControllerCore()
+        await core.update(store: a, changed: Set(a.allKeys))
+        let (session, outbox) = try await core.connect(hello: hello())
+        await core.result(session: session, result(1, .applied))
+        // Edit B is published and sent; the agent has not answered yet (SIGSTOPped, say).
+        var b = a
+        let key = ObjectKey(kind: .httpRoute, namespace: "default", name: "secure-app")
+        b.httpRoutes[key]?.spec.hostnames = ["b.example.com"]
+        b.httpRoutes[key]?.metadata.generation = 2
+        await core.update(store: b, changed: [key])
+        // Back to A: same files as version 1, which the agent reported holding.
+        var a2 = a
+        a2.httpRoutes[key]?.metadata.generation = 3
+        await core.update(store: a2, changed: [key])
+        let history = try #require(await core.history(gateway: Self.gw))
+        #expect(history.latest?.version == 3 && history.latest?.digest == history.snapshot(version: 1)?.digest)
+        // The agent finishes B, then gets version 3 and applies it.
+        await core.result(session: session, result(2, .applied))
+        await core.result(session: session, result(3, .applied))
+        let sent = await drain(core, session, outbox)
+        #expect(sent.map(\.version) == [1, 2, 3], "version 3 must reach the agent, or NGINX keeps serving B")
+        let applied = await core.history(gateway: Self.gw)?.reports(version: 3).first?.outcome
+        #expect(applied == .applied)
+    }
+
+    @Test("history survives a restart: versions, reports and diffs come back from the state directory; an unchanged digest keeps its version")
+    func historyPersists() async throws {
+        let dir = try Processes.temporaryDirectory("history")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try store()
+        let key = ObjectKey(kind: .httpRoute, namespace: "default", name: "secure-app")
+        var b = a
+        b.httpRoutes[key]?.spec.hostnames = ["b.example.com"]
+        b.httpRoutes[key]?.metadata.generation = 2
+        do {
+            let core = ControllerCore(historyStore: HistoryStore(directory: dir.path))
+            await core.update(store: a, changed: Set(a.allKeys))
+            let (session, outbox) = try await core.connect(hello: hello())
+            await core.result(session: session, result(1, .applied))
+            await core.update(store: b, changed: [key])
+            await core.result(session: session, result(2, .rejected, "[emerg] something"))
+            _ = await drain(core, session, outbox)
+        }
+        let before = try #require(await ControllerCore(historyStore: HistoryStore(directory: dir.path)).history(gateway: Self.gw))
+        #expect(before.all.map(\.version) == [1, 2])
+        #expect(before.reports(version: 1).map(\.outcome) == [.applied] && before.reports(version: 2).first?.message == "[emerg] something")
+        // Blobs holding private keys are 0600; each content is stored once.
+        let blobs = dir.appendingPathComponent("blobs")
+        for name in try FileManager.default.contentsOfDirectory(atPath: blobs.path) {
+            let mode = try FileManager.default.attributesOfItem(atPath: blobs.appendingPathComponent(name).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+        // A restarted controller publishing the same inputs adds no version; a change continues at 3.
+        let core = ControllerCore(historyStore: HistoryStore(directory: dir.path))
+        await core.update(store: b, changed: Set(b.allKeys))
+        #expect(await core.history(gateway: Self.gw)?.latest?.version == 2)
+        await core.update(store: a, changed: [key])
+        let after = try #require(await core.history(gateway: Self.gw))
+        #expect(after.all.map(\.version) == [1, 2, 3] && after.latest?.digest == before.snapshot(version: 1)?.digest)
+    }
+
+    @Test("a port NGINX cannot bind is retried with backoff; the listener's message says when; success starts over")
+    func portRetry() async throws {
+        let s = try store()
+        let core = ControllerCore(portRetryPolicy: .init(initial: .milliseconds(50), maximum: .seconds(1)))
+        await core.update(store: s, changed: Set(s.allKeys))
+        let (session, outbox) = try await core.connect(hello: hello())
+        var messages = outbox.makeAsyncIterator()
+        func next() async -> Tollgate_V1_Snapshot? {
+            while let m = await messages.next() { if case .snapshot(let snap)? = m.kind { return snap } }
+            return nil
+        }
+        func listenerMessage() async -> String {
+            for d in await core.statusDocuments() {
+                if case .gateway(let st) = d.status { return st.listeners.first?.conditions.first(ofType: ConditionType.accepted)?.message ?? "" }
+            }
+            return ""
+        }
+        let bind = "nginx: [emerg] bind() to 127.0.0.1:8080 failed (98: Address already in use)"
+        #expect(await next()?.version == 1)
+        await core.result(session: session, result(1, .rejected, bind))
+        // Without the listener (version 2), then after the backoff with it again (version 3).
+        let withoutListener = await next()
+        #expect(withoutListener?.version == 2)
+        let first = await listenerMessage()
+        #expect(first.contains("next try in 50ms"), "\(first)")
+        await core.result(session: session, result(2, .applied))
+        let retry = await next()
+        #expect(retry?.version == 3 && retry?.trigger.contains("retrying port 8080") == true)
+        // Still taken: the next delay doubles. Version 4 (without the listener) has the digest the
+        // agent already serves after its rollback, so nothing is sent for it.
+        await core.result(session: session, result(3, .rejected, bind))
+        let second = await listenerMessage()
+        #expect(second.contains("next try in 100ms"), "\(second)")
+        #expect(await core.history(gateway: Self.gw)?.reports(version: 4).first?.message == "already serving this digest")
+        // Free now: the retry applies and the listener is accepted again.
+        let third = await next()
+        #expect(third?.version == 5 && third?.trigger.contains("retrying port 8080 (retry 2)") == true)
+        await core.result(session: session, result(5, .applied))
+        let last = await listenerMessage()
+        #expect(!last.contains("could not be bound"), "\(last)")
+        await core.disconnect(session: session)
+    }
+
     @Test("apply, reject with NGINX's line, no re-send, dry-run never programs, same digest sends nothing")
     func lifecycle() async throws {
         var s = try store()

@@ -1,0 +1,175 @@
+import Crypto
+import Foundation
+import TollgateModel
+import TollgateNginx
+import TollgateSnapshot
+
+/// Persists every Gateway's snapshot history in the state directory, so a restarted controller
+/// still lists the versions, diffs and agent reports operators need, and keeps numbering.
+///
+/// Layout under `directory` (0700):
+/// - `blobs/SHA256`: each distinct file content once, 0600 (snapshots hold private keys); shared by
+///   every version and Gateway that contains it, deleted when no kept version refers to it;
+/// - `GATEWAY-ID.json`: the index of one Gateway's kept versions (files as path → sha256 and mode,
+///   trigger, time, input generations, reports), 0600, replaced atomically.
+///
+/// Everything read back is checked (paths, hashes, version order); what does not check out is
+/// skipped, never trusted and never a reason to fail the start.
+public final class HistoryStore: @unchecked Sendable {
+    let directory: String
+    var blobs: String { (directory as NSString).appendingPathComponent("blobs") }
+    private let lock = NSLock()
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    struct Index: Codable {
+        var gateway: String
+        var floor: UInt64
+        var snapshots: [Entry]
+    }
+
+    struct Entry: Codable {
+        var version: UInt64
+        var digest: String
+        var createdAt: Date
+        var trigger: String
+        var inputGenerations: [String: Int64]
+        var files: [String: FileRef]
+        var reports: [Report]
+    }
+
+    struct FileRef: Codable {
+        var sha256: String
+        var mode: UInt16
+    }
+
+    struct Report: Codable {
+        var agentID: String
+        var outcome: String
+        var message: String
+        var dryRun: Bool
+    }
+
+    /// Writes one Gateway's history (new blobs first, then the index), then removes blobs that no
+    /// kept version of any Gateway refers to.
+    /// `collect`: also delete unreferenced blobs (after a publish, when versions may have been evicted).
+    public func save(_ history: SnapshotHistory, collect: Bool = true) {
+        lock.withLock {
+            do {
+                try prepare()
+                var entries: [Entry] = []
+                let reports = history.recordedReports
+                for snap in history.all {
+                    var files: [String: FileRef] = [:]
+                    for (path, f) in snap.files.files {
+                        let hash = f.sha256
+                        let blob = (blobs as NSString).appendingPathComponent(hash)
+                        if !FileManager.default.fileExists(atPath: blob) {
+                            guard PrivateFile.replace(f.contents, at: blob, mode: 0o600) else { throw StoreError("cannot write \(blob)") }
+                        }
+                        files[path] = FileRef(sha256: hash, mode: f.mode)
+                    }
+                    entries.append(Entry(version: snap.version, digest: snap.digest, createdAt: snap.createdAt, trigger: snap.trigger,
+                                         inputGenerations: snap.inputGenerations, files: files,
+                                         reports: (reports[snap.version] ?? []).map {
+                                             Report(agentID: $0.agentID, outcome: $0.outcome.rawValue, message: $0.message, dryRun: $0.dryRun)
+                                         }))
+                }
+                let e = JSONEncoder()
+                e.outputFormatting = [.sortedKeys]
+                e.dateEncodingStrategy = .iso8601
+                let data = try e.encode(Index(gateway: history.gateway, floor: history.floor, snapshots: entries))
+                guard PrivateFile.replace(data, at: indexPath(history.gateway), mode: 0o600) else { throw StoreError("cannot write the index of \(history.gateway)") }
+                if collect { collectGarbage() }
+            } catch {
+                // Persisting is best effort: the in-memory history stays authoritative.
+            }
+        }
+    }
+
+    /// Every Gateway's history found on disk, checked.
+    public func load(capacity: Int) -> [String: SnapshotHistory] {
+        lock.withLock {
+            var out: [String: SnapshotHistory] = [:]
+            for index in indexes() {
+                var snapshots: [Snapshot] = []
+                var reports: [UInt64: [AgentReport]] = [:]
+                for entry in index.snapshots {
+                    guard let files = files(entry.files) else { continue }
+                    let snap = Snapshot(gateway: index.gateway, version: entry.version, files: files, createdAt: entry.createdAt,
+                                        trigger: entry.trigger, inputGenerations: entry.inputGenerations)
+                    guard snap.digest == entry.digest else { continue }
+                    snapshots.append(snap)
+                    reports[entry.version] = entry.reports.compactMap { r in
+                        AgentReport.Outcome(rawValue: r.outcome).map { AgentReport(agentID: r.agentID, outcome: $0, message: r.message, dryRun: r.dryRun) }
+                    }
+                }
+                out[index.gateway] = SnapshotHistory(gateway: index.gateway, capacity: capacity, restoring: snapshots,
+                                                     reports: reports, floor: index.floor)
+            }
+            return out
+        }
+    }
+
+    // MARK: Internals
+
+    private func prepare() throws {
+        for d in [directory, blobs] {
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+    }
+
+    /// A bounded file name for a Gateway ("ns/name" may be 317 characters): readable prefix + hash.
+    func indexPath(_ gateway: String) -> String {
+        let clean = String(String.UnicodeScalarView(gateway.unicodeScalars.map { u in
+            ("a"..."z").contains(u) || ("0"..."9").contains(u) || u == "-" || u == "." ? u : "_"
+        }))
+        let digest = Hex.encode(SHA256.hash(data: Data(gateway.utf8)).prefix(8))
+        return (directory as NSString).appendingPathComponent("\(clean.prefix(80))-\(digest).json")
+    }
+
+    private func indexes() -> [Index] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        var out: [Index] = []
+        for name in names.sorted() where name.hasSuffix(".json") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path), let index = try? d.decode(Index.self, from: data),
+                  indexPath(index.gateway) == path else { continue }
+            out.append(index)
+        }
+        return out
+    }
+
+    /// The files of one entry from their blobs; nil when a path is unsafe or a blob is missing or
+    /// does not hash to its name.
+    private func files(_ refs: [String: FileRef]) -> RenderedFiles? {
+        var set = RenderedFiles()
+        for (path, ref) in refs {
+            guard PathSafety.isSafe(path), Self.isSHA256(ref.sha256) else { return nil }
+            guard let data = FileManager.default.contents(atPath: (blobs as NSString).appendingPathComponent(ref.sha256)),
+                  Hex.encode(SHA256.hash(data: data)) == ref.sha256 else { return nil }
+            set.files[path] = RenderedFile(data: data, mode: ref.mode)
+        }
+        return set
+    }
+
+    private func collectGarbage() {
+        var referenced = Set<String>()
+        for index in indexes() {
+            for e in index.snapshots { for f in e.files.values { referenced.insert(f.sha256) } }
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: blobs)) ?? [] where !referenced.contains(name) {
+            try? FileManager.default.removeItem(atPath: (blobs as NSString).appendingPathComponent(name))
+        }
+    }
+
+    static func isSHA256(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+    }
+
+    struct StoreError: Error { var message: String; init(_ m: String) { message = m } }
+}
