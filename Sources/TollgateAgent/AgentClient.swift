@@ -44,7 +44,7 @@ public struct AgentClient: Sendable {
 
     func transport() throws -> HTTP2ClientTransport.Posix {
         var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.connection.keepalive = .init(time: .seconds(20), timeout: .seconds(10), allowWithoutCalls: true)
+        config.connection.keepalive = .init(time: AgentKeepalive.interval, timeout: AgentKeepalive.timeout, allowWithoutCalls: true)
         switch controller {
         case .unix(let path):
             return try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
@@ -80,9 +80,7 @@ public struct AgentClient: Sendable {
         hello.fileHashes = live?.fileHashes ?? [:]
         hello.nginxVersion = (try? await applier.binary.version()) ?? ""
         let (outbox, out) = AsyncStream<Tollgate_V1_AgentMessage>.makeStream()
-        var first = Tollgate_V1_AgentMessage()
-        first.hello = hello
-        out.yield(first)
+        for message in Self.helloMessages(hello) { out.yield(message) }
         let applier = self.applier, logger = self.logger, dryRun = self.dryRun
         try await withGRPCClient(transport: try transport()) { client in
             let service = Tollgate_V1_AgentService.Client(wrapping: client)
@@ -91,8 +89,11 @@ public struct AgentClient: Sendable {
             } onResponse: { response in
                 defer { out.finish() }
                 try await withThrowingTaskGroup(of: Void.self) { group in
+                    var assembler = SnapshotAssembler()
                     for try await message in response.messages {
-                        guard case .snapshot(let snap)? = message.kind else { continue }
+                        guard case .snapshot(let part)? = message.kind else { continue }
+                        // A big version arrives in parts; apply it once it is whole.
+                        guard let snap = try assembler.add(part) else { continue }
                         logger.info("received version \(snap.version) (\(snap.full ? "full" : "delta"): \(snap.upserts.count) upserts, \(snap.removals.count) removals) — \(snap.trigger)")
                         let files: FileSet
                         let claimed: [String: String]
@@ -138,6 +139,44 @@ public struct AgentClient: Sendable {
         return (files, claimed)
     }
 
+    /// Most file hashes in one stream message; the rest follow in FileHashes continuations.
+    static let hashesPerMessage = 5000
+
+    /// The hello, split so that no message is large whatever the number of files on disk.
+    public static func helloMessages(_ hello: Tollgate_V1_Hello) -> [Tollgate_V1_AgentMessage] {
+        let paths = hello.fileHashes.keys.sorted()
+        var chunks: [[String]] = stride(from: 0, to: paths.count, by: hashesPerMessage).map {
+            Array(paths[$0..<min($0 + hashesPerMessage, paths.count)])
+        }
+        if chunks.isEmpty { chunks = [[]] }
+        var first = hello
+        first.fileHashes = Dictionary(uniqueKeysWithValues: chunks[0].map { ($0, hello.fileHashes[$0] ?? "") })
+        first.moreFileHashes = chunks.count > 1
+        var out: [Tollgate_V1_AgentMessage] = []
+        var m = Tollgate_V1_AgentMessage()
+        m.hello = first
+        out.append(m)
+        for (i, chunk) in chunks.enumerated().dropFirst() {
+            var part = Tollgate_V1_FileHashes()
+            part.fileHashes = Dictionary(uniqueKeysWithValues: chunk.map { ($0, hello.fileHashes[$0] ?? "") })
+            part.more = i < chunks.count - 1
+            var pm = Tollgate_V1_AgentMessage()
+            pm.fileHashes = part
+            out.append(pm)
+        }
+        return out
+    }
+
+    /// Longest rejection message and dry-run diff sent back (the rest is cut, saying so), so a
+    /// result never approaches the message size limit.
+    static let maxMessageBytes = 64 << 10
+    static let maxDiffBytes = 1 << 20
+
+    static func cut(_ s: String, _ limit: Int) -> String {
+        guard s.utf8.count > limit else { return s }
+        return String(decoding: s.utf8.prefix(limit), as: UTF8.self) + "\n… (cut at \(limit) bytes of \(s.utf8.count))"
+    }
+
     static func result(_ o: ApplyOutcome) -> Tollgate_V1_ApplyResult? {
         var r = Tollgate_V1_ApplyResult()
         r.version = o.version
@@ -145,9 +184,9 @@ public struct AgentClient: Sendable {
         r.applyDurationMicros = UInt64(max(0, o.duration.components.seconds * 1_000_000 + o.duration.components.attoseconds / 1_000_000_000_000))
         switch o.result {
         case .applied: r.outcome = .applied
-        case .rejected(let m): r.outcome = .rejected; r.message = m
-        case .dryRunOK(let d): r.outcome = .dryRunOk; r.diff = d
-        case .dryRunRejected(let m, let d): r.outcome = .dryRunRejected; r.message = m; r.diff = d
+        case .rejected(let m): r.outcome = .rejected; r.message = cut(m, maxMessageBytes)
+        case .dryRunOK(let d): r.outcome = .dryRunOk; r.diff = cut(d, maxDiffBytes)
+        case .dryRunRejected(let m, let d): r.outcome = .dryRunRejected; r.message = cut(m, maxMessageBytes); r.diff = cut(d, maxDiffBytes)
         case .superseded: return nil
         }
         return r

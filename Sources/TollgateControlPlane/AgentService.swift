@@ -16,9 +16,22 @@ public struct AgentService: Tollgate_V1_AgentService.SimpleServiceProtocol {
     public func connect(request: RPCAsyncSequence<Tollgate_V1_AgentMessage, any Error>,
                         response: RPCWriter<Tollgate_V1_ControllerMessage>, context: ServerContext) async throws {
         var messages = request.makeAsyncIterator()
-        guard let first = try await messages.next(), case .hello(let hello)? = first.kind else {
+        guard let first = try await messages.next(), case .hello(var hello)? = first.kind else {
             throw RPCError(code: .invalidArgument, message: "the first message of the stream must be a hello")
         }
+        // A big hello comes with its file hashes continued in FileHashes messages.
+        var more = hello.moreFileHashes
+        while more {
+            guard let next = try await messages.next(), case .fileHashes(let part)? = next.kind else {
+                throw RPCError(code: .invalidArgument, message: "a hello with more_file_hashes must be followed by FileHashes messages")
+            }
+            hello.fileHashes.merge(part.fileHashes) { a, _ in a }
+            guard hello.fileHashes.count <= HelloValidation.maxFileHashes else {
+                throw RPCError(code: .invalidArgument, message: "hello.file_hashes has more than \(HelloValidation.maxFileHashes) entries")
+            }
+            more = part.more
+        }
+        hello.moreFileHashes = false
         if requireGatewayCertificate {
             let peer = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
             guard let peer else {

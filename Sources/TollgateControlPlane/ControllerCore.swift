@@ -199,12 +199,14 @@ public actor ControllerCore {
             return u
         }
         msg.removals = delta.removals
-        var out = Tollgate_V1_ControllerMessage()
-        out.snapshot = msg
         s.lastSentVersion = latest.version
         s.inFlightVersion = latest.version
         sessions[id] = s
-        s.outbox.yield(out)
+        for part in SnapshotParts.split(msg) {
+            var out = Tollgate_V1_ControllerMessage()
+            out.snapshot = part
+            s.outbox.yield(out)
+        }
         logger.info("sent \(s.gateway) version \(latest.version) to \(s.agentID): \(delta.upserts.count) upserts, \(delta.removals.count) removals")
     }
 

@@ -25,10 +25,24 @@ public struct ControllerServer: Sendable {
         self.core = core; self.socketPath = socketPath; self.tcp = tcp
     }
 
+    /// The server's HTTP/2 settings. Agents ping every `AgentKeepalive.interval` to notice a dead
+    /// controller; the server must permit that rate, or (at its default of one ping per 5 minutes)
+    /// it counts each ping as a strike and closes the connection after the third — idle agent
+    /// streams were dropped about every 80 s. The server pings idle connections itself too, so a
+    /// vanished agent is noticed.
+    public static var transportConfig: HTTP2ServerTransport.Posix.Config {
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.connection.keepalive.clientBehavior = .init(minPingIntervalWithoutCalls: AgentKeepalive.minimumPermitted, allowWithoutCalls: true)
+        config.connection.keepalive.time = .seconds(60)
+        config.connection.keepalive.timeout = .seconds(20)
+        return config
+    }
+
     /// Runs until cancelled. `ready` is called once the Unix socket is listening (and the TCP port,
     /// when configured, with its bound port).
     public func run(ready: @escaping @Sendable (Int?) -> Void = { _ in }) async throws {
-        let unixTransport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+        let unixTransport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
+                                                       config: Self.transportConfig)
         let unixServer = GRPCServer(transport: unixTransport, services: [AgentService(core: core, requireGatewayCertificate: false), AdminService(core: core)])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await unixServer.serve() }
@@ -43,7 +57,8 @@ public struct ControllerServer: Sendable {
                     $0.trustRoots = .certificates([.bytes(Array(tcp.caPEM.utf8), format: .pem)])
                     $0.clientCertificateVerification = .noHostnameVerification
                 }
-                let tcpTransport = HTTP2ServerTransport.Posix(address: .ipv4(host: tcp.host, port: tcp.port), transportSecurity: security)
+                let tcpTransport = HTTP2ServerTransport.Posix(address: .ipv4(host: tcp.host, port: tcp.port), transportSecurity: security,
+                                                              config: Self.transportConfig)
                 let tcpServer = GRPCServer(transport: tcpTransport, services: [AgentService(core: core, requireGatewayCertificate: true)])
                 group.addTask { try await tcpServer.serve() }
                 tcpPort = try await tcpTransport.listeningAddress.ipv4?.port

@@ -1,10 +1,13 @@
 /// The Tollgate protocol between the controller and its agents (one agent per Gateway).
 ///
 /// One agent-initiated bidirectional stream per agent (AgentService.Connect):
-///   agent      -> Hello                      (who it serves, what it holds on disk)
-///   controller -> Snapshot                   (only when the agent's digest differs)
-///   agent      -> ApplyResult                (one per Snapshot)
+///   agent      -> Hello [FileHashes...]      (who it serves, what it holds on disk)
+///   controller -> Snapshot [Snapshot...]     (only when the agent's digest differs; one version
+///                                             may span several parts, see Snapshot.more)
+///   agent      -> ApplyResult                (one per version)
 ///   ... further Snapshots as inputs change; the agent coalesces to the newest.
+/// No message is ever larger than about 1 MiB, whatever the Gateway's size: big file sets are sent
+/// in parts, big files in pieces, big hellos with FileHashes continuations.
 /// AdminService serves status and snapshot inspection to the CLI on the same server.
 
 // DO NOT EDIT.

@@ -11,10 +11,13 @@
 /// The Tollgate protocol between the controller and its agents (one agent per Gateway).
 ///
 /// One agent-initiated bidirectional stream per agent (AgentService.Connect):
-///   agent      -> Hello                      (who it serves, what it holds on disk)
-///   controller -> Snapshot                   (only when the agent's digest differs)
-///   agent      -> ApplyResult                (one per Snapshot)
+///   agent      -> Hello [FileHashes...]      (who it serves, what it holds on disk)
+///   controller -> Snapshot [Snapshot...]     (only when the agent's digest differs; one version
+///                                             may span several parts, see Snapshot.more)
+///   agent      -> ApplyResult                (one per version)
 ///   ... further Snapshots as inputs change; the agent coalesces to the newest.
+/// No message is ever larger than about 1 MiB, whatever the Gateway's size: big file sets are sent
+/// in parts, big files in pieces, big hellos with FileHashes continuations.
 /// AdminService serves status and snapshot inspection to the CLI on the same server.
 
 #if canImport(FoundationEssentials)
@@ -57,11 +60,20 @@ public nonisolated struct Tollgate_V1_AgentMessage: Sendable {
     set {kind = .result(newValue)}
   }
 
+  public var fileHashes: Tollgate_V1_FileHashes {
+    get {
+      if case .fileHashes(let v)? = kind {return v}
+      return Tollgate_V1_FileHashes()
+    }
+    set {kind = .fileHashes(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
     case hello(Tollgate_V1_Hello)
     case result(Tollgate_V1_ApplyResult)
+    case fileHashes(Tollgate_V1_FileHashes)
 
   }
 
@@ -120,6 +132,24 @@ public nonisolated struct Tollgate_V1_Hello: Sendable {
   /// `nginx -v` of the NGINX beside the agent.
   public var nginxVersion: String = String()
 
+  /// More file hashes follow in FileHashes messages (the last has more = false).
+  public var moreFileHashes: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The rest of a hello's file hashes, right after it.
+public nonisolated struct Tollgate_V1_FileHashes: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var fileHashes: Dictionary<String,String> = [:]
+
+  public var more: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -138,8 +168,12 @@ public nonisolated struct Tollgate_V1_FileUpsert: Sendable {
   /// POSIX permission bits (private keys are 0600).
   public var mode: UInt32 = 0
 
-  /// Hex sha256 of contents.
+  /// Hex sha256 of the whole file (set on its first piece).
   public var sha256: String = String()
+
+  /// More contents of this path follow in the next upsert (same path), to be appended: large
+  /// files are sent in pieces.
+  public var continued: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -171,6 +205,10 @@ public nonisolated struct Tollgate_V1_Snapshot: Sendable {
 
   /// Why this version exists (e.g. "HTTPRoute default/tea changed").
   public var trigger: String = String()
+
+  /// More parts of this version follow (same version; upserts and removals accumulate). The
+  /// version is complete, and applied, with the part that has more = false.
+  public var more: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -436,7 +474,7 @@ fileprivate nonisolated let _protobuf_package = "tollgate.v1"
 
 nonisolated extension Tollgate_V1_AgentMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AgentMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{3}file_hashes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -470,6 +508,19 @@ nonisolated extension Tollgate_V1_AgentMessage: SwiftProtobuf.Message, SwiftProt
           self.kind = .result(v)
         }
       }()
+      case 3: try {
+        var v: Tollgate_V1_FileHashes?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .fileHashes(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .fileHashes(v)
+        }
+      }()
       default: break
       }
     }
@@ -488,6 +539,10 @@ nonisolated extension Tollgate_V1_AgentMessage: SwiftProtobuf.Message, SwiftProt
     case .result?: try {
       guard case .result(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .fileHashes?: try {
+      guard case .fileHashes(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     }()
     case nil: break
     }
@@ -549,7 +604,7 @@ nonisolated extension Tollgate_V1_ControllerMessage: SwiftProtobuf.Message, Swif
 
 nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}gateway\0\u{3}agent_id\0\u{3}applied_version\0\u{3}applied_digest\0\u{3}file_hashes\0\u{3}dry_run\0\u{3}nginx_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}gateway\0\u{3}agent_id\0\u{3}applied_version\0\u{3}applied_digest\0\u{3}file_hashes\0\u{3}dry_run\0\u{3}nginx_version\0\u{3}more_file_hashes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -564,6 +619,7 @@ nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
       case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.fileHashes) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.nginxVersion) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.moreFileHashes) }()
       default: break
       }
     }
@@ -591,6 +647,9 @@ nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.nginxVersion.isEmpty {
       try visitor.visitSingularStringField(value: self.nginxVersion, fieldNumber: 7)
     }
+    if self.moreFileHashes != false {
+      try visitor.visitSingularBoolField(value: self.moreFileHashes, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -602,6 +661,42 @@ nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.fileHashes != rhs.fileHashes {return false}
     if lhs.dryRun != rhs.dryRun {return false}
     if lhs.nginxVersion != rhs.nginxVersion {return false}
+    if lhs.moreFileHashes != rhs.moreFileHashes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tollgate_V1_FileHashes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FileHashes"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}file_hashes\0\u{1}more\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.fileHashes) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.more) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.fileHashes.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.fileHashes, fieldNumber: 1)
+    }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tollgate_V1_FileHashes, rhs: Tollgate_V1_FileHashes) -> Bool {
+    if lhs.fileHashes != rhs.fileHashes {return false}
+    if lhs.more != rhs.more {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -609,7 +704,7 @@ nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FileUpsert"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}contents\0\u{1}mode\0\u{1}sha256\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}contents\0\u{1}mode\0\u{1}sha256\0\u{1}continued\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -621,6 +716,7 @@ nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtob
       case 2: try { try decoder.decodeSingularBytesField(value: &self.contents) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.mode) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.continued) }()
       default: break
       }
     }
@@ -639,6 +735,9 @@ nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtob
     if !self.sha256.isEmpty {
       try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 4)
     }
+    if self.continued != false {
+      try visitor.visitSingularBoolField(value: self.continued, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -647,6 +746,7 @@ nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtob
     if lhs.contents != rhs.contents {return false}
     if lhs.mode != rhs.mode {return false}
     if lhs.sha256 != rhs.sha256 {return false}
+    if lhs.continued != rhs.continued {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -654,7 +754,7 @@ nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tollgate_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Snapshot"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}gateway\0\u{1}version\0\u{1}digest\0\u{1}full\0\u{3}base_version\0\u{1}upserts\0\u{1}removals\0\u{1}trigger\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}gateway\0\u{1}version\0\u{1}digest\0\u{1}full\0\u{3}base_version\0\u{1}upserts\0\u{1}removals\0\u{1}trigger\0\u{1}more\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -670,6 +770,7 @@ nonisolated extension Tollgate_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.upserts) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.removals) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.trigger) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.more) }()
       default: break
       }
     }
@@ -700,6 +801,9 @@ nonisolated extension Tollgate_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf
     if !self.trigger.isEmpty {
       try visitor.visitSingularStringField(value: self.trigger, fieldNumber: 8)
     }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -712,6 +816,7 @@ nonisolated extension Tollgate_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.upserts != rhs.upserts {return false}
     if lhs.removals != rhs.removals {return false}
     if lhs.trigger != rhs.trigger {return false}
+    if lhs.more != rhs.more {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -27,7 +27,13 @@ struct AdminOptions: ParsableArguments {
             throw ValidationError("no controller socket at \(path): is `tollgate standalone` (or `tollgate controller`) running with this --state-dir?")
         }
         do {
-            return try await withGRPCClient(transport: .http2NIOPosix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)) { client in
+            // Status and snapshot listings of a big installation can exceed gRPC's default 4 MiB
+            // response limit; the admin socket is local and trusted, so allow up to 1 GiB.
+            var method = MethodConfig(names: [MethodConfig.Name(service: "")])
+            method.maxResponseMessageBytes = 1 << 30
+            let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext,
+                                                            serviceConfig: ServiceConfig(methodConfig: [method]))
+            return try await withGRPCClient(transport: transport) { client in
                 try await body(Tollgate_V1_AdminService.Client(wrapping: client))
             }
         } catch let e as RPCError {

@@ -76,6 +76,52 @@ import Testing
         try env.wait("Programmed again for the new generation") { try env.gatewayProgrammed() == "True" }
     }
 
+    @Test("a Gateway whose files are well over gRPC's 4 MiB message limit is sent in parts, served and listed")
+    func bigGatewayInParts() throws {
+        let (gatewayPort, backendPort) = (16030, 16031)
+        let env = try Env("big")
+        defer { env.cleanUp() }
+        try env.writeManifests(gatewayPort: gatewayPort, backendPort: backendPort, path: "/base")
+        // 48 routes × 128 matches of 600-character paths: two locations each, ~9 MB of servers/.
+        var yaml = ""
+        for r in 0..<48 {
+            // The CRD allows 64 matches per rule and 128 per route.
+            let matches = (0..<128).map { m in "{path: {type: PathPrefix, value: /r\(r)/m\(m)/\(String(repeating: "x", count: 600))}}" }
+            yaml += """
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: big-\(r), namespace: default}
+                spec:
+                  parentRefs: [{name: gw}]
+                  rules:
+                  - matches: [\(matches[..<64].joined(separator: ", "))]
+                    backendRefs: [{name: app, port: 80}]
+                  - matches: [\(matches[64...].joined(separator: ", "))]
+                    backendRefs: [{name: app, port: 80}]
+
+                """
+        }
+        try yaml.write(to: env.manifests.appendingPathComponent("big.yaml"), atomically: true, encoding: .utf8)
+        try env.startBackend(port: backendPort)
+        let root = env.state.appendingPathComponent("gateways/default__gw").path
+        _ = try env.start(["controller", "--manifests", env.manifests.path, "--state-dir", env.state.path], log: "controller")
+        let agent = try env.start(["agent", "--controller", "unix://" + env.socket, "--gateway", Self.gateway,
+                                   "--config-root", root, "--nginx", "spawn"], log: "agent")
+        let deep = "/r47/m127/" + String(repeating: "x", count: 600) + "/leaf"
+        try env.wait("the big Gateway serves its last route and is Programmed", timeout: 180) {
+            try Curl.get("http://127.0.0.1:\(gatewayPort)\(deep)").body == "backend\n" && env.gatewayProgrammed() == "True"
+        }
+        let live = URL(fileURLWithPath: root).appendingPathComponent("current").resolvingSymlinksInPath().path
+        let size = try FileManager.default.subpathsOfDirectory(atPath: live).reduce(0) { total, p in
+            total + ((try? FileManager.default.attributesOfItem(atPath: live + "/" + p)[.size] as? Int) ?? 0)
+        }
+        #expect(size > 6 << 20, "the served files are well over 4 MiB (\(size) bytes)\n\(env.logs)")
+        #expect(try Curl.get("http://127.0.0.1:\(gatewayPort)/nothing-here").status == "404")
+        #expect(try env.snapshots().first?.line.contains(": applied") == true)
+        #expect(!agent.output.contains("Failed to decode") && !agent.output.contains("cannot use version"), "\(agent.output.suffix(2000))")
+    }
+
     @Test("dry-run agent reports a diff and never touches NGINX")
     func dryRunAgent() throws {
         let (gatewayPort, backendPort) = (16020, 16021)
