@@ -51,18 +51,39 @@ public actor ConfigApplier {
     public func liveState() throws -> LiveState? { try root.liveState() }
 
     /// Call once at agent start: removes what a crash left behind (staging directories, trees
-    /// without a version record, temporary symlinks) and, in spawn mode with `startNginx`, starts
-    /// NGINX on the live version and waits for the probe. Returns the live state.
+    /// without a version record, temporary symlinks) and, in spawn mode with `startNginx`, makes
+    /// NGINX serve the live version: it adopts the master a killed agent left running when that
+    /// master belongs to this root and serves exactly the live version (traffic never stops),
+    /// else starts NGINX on the live version and waits for the probe. Returns the live state.
     public func recover(startNginx: Bool = true) async throws -> LiveState? {
         await lock(); defer { unlock() }
         try root.recover()
         guard let live = try root.liveState() else { return nil }
         if startNginx, case .spawn = nginx.mode, await !nginx.isRunning {
+            let probe = self.probe, version = live.version, digest = live.recordedDigest
+            if await nginx.adoptLeftoverMaster(confirm: { _ in await Self.servesOnly(probe, version: version, digest: digest) }) {
+                return live
+            }
             if let failure = await activate(version: live.version, digest: live.recordedDigest) {
                 throw AgentError("cannot serve the live version \(live.version): \(failure)")
             }
         }
         return live
+    }
+
+    /// nil when the probe answers `version digest` three times in a row (no worker of another
+    /// version still accepts), else why not.
+    private static func servesOnly(_ probe: VersionProbe, version: UInt64, digest: String) async -> String? {
+        for attempt in 0..<3 {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(50)) }
+            guard let answer = await probe.query(timeout: .milliseconds(500)) else {
+                return "its version probe does not answer"
+            }
+            guard answer.version == version, answer.digest == digest else {
+                return "it serves version \(answer.version) \(answer.digest.prefix(12)), but version \(version) \(digest.prefix(12)) is live on disk"
+            }
+        }
+        return nil
     }
 
     /// Applies one request now (after any running one finishes). See the type's documentation.

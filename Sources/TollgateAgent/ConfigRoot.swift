@@ -8,6 +8,7 @@ import TollgateSnapshot
 /// ROOT/versions/.staging-*    trees being written (removed at start if a crash left one)
 /// ROOT/current -> versions/…  the live tree (relative symlink, replaced atomically by rename)
 /// ROOT/runtime/               the NGINX prefix: pid file, logs, temp paths, probe socket
+///                             (reached through /tmp/tollgate-UID/HASH when its path is too long)
 /// ```
 ///
 /// NGINX always loads `ROOT/current/nginx.conf`, so its relative includes and certificate paths
@@ -32,8 +33,9 @@ public struct ConfigRoot: Sendable, Equatable {
     public var currentLink: String { join(path, "current") }
     /// The main file NGINX is started with: `ROOT/current/nginx.conf`.
     public var currentConfigFile: String { join(currentLink, FileSet.mainConfig) }
-    /// The Unix socket the version probe listens on.
-    public var probeSocket: String { join(runtimeDirectory, "probe.sock") }
+    /// The Unix socket the version probe listens on: `RUNTIME/probe.sock`, reached through a
+    /// short alias when that path is too long for a socket address (see `ProbeSocketPath`).
+    public var probeSocket: String { ProbeSocketPath.socket(forRuntimeDirectory: runtimeDirectory) }
     /// NGINX's error log (`-e`, and `error_log error.log` relative to the prefix).
     public var errorLog: String { join(runtimeDirectory, "error.log") }
     /// NGINX's pid file (`pid nginx.pid` relative to the prefix).
@@ -44,12 +46,11 @@ public struct ConfigRoot: Sendable, Equatable {
         "\(version)-\(digest.prefix(12))"
     }
 
-    /// Creates the root, `versions/` and the runtime directory if missing.
+    /// Creates the root, `versions/` and the runtime directory if missing, and the probe
+    /// socket's alias when one is needed.
     public func prepare() throws {
         for d in [path, versionsDirectory, runtimeDirectory] { try DurableFiles.makeDirectories(d) }
-        if probeSocket.utf8.count >= 108 {
-            throw AgentError("probe socket path is too long for a Unix socket (\(probeSocket.utf8.count) bytes): \(probeSocket)")
-        }
+        try ProbeSocketPath.prepareAlias(forRuntimeDirectory: runtimeDirectory)
     }
 
     /// The name (inside `versions/`) of the live version directory, or nil when nothing is live.

@@ -10,6 +10,9 @@ public enum ControllerAddress: Sendable, Equatable, CustomStringConvertible {
         if s.hasPrefix("unix://") {
             let path = String(s.dropFirst("unix://".count))
             guard path.hasPrefix("/") else { throw AgentError("controller address \(s): use unix:///ABSOLUTE/PATH") }
+            guard path.utf8.count <= UnixSocketLimit.maxPathBytes else {
+                throw AgentError("controller address \(s): the socket path has \(path.utf8.count) bytes; a Unix socket path holds at most \(UnixSocketLimit.maxPathBytes) (use a shorter state directory)")
+            }
             self = .unix(path: path)
         } else if s.hasPrefix("https://") {
             let rest = s.dropFirst("https://".count).split(separator: "/").first.map(String.init) ?? ""

@@ -10,7 +10,10 @@ import Foundation
 /// - `.spawn`: the agent runs `nginx -p RUNTIME/ -c ROOT/current/nginx.conf -e RUNTIME/error.log
 ///   -g "daemon off;"` as a supervised child (never daemonized, so its exit is always seen) and
 ///   starts it again with exponential backoff if it dies unexpectedly. `start()` is called by the
-///   applier on the first successful apply, never before a version exists.
+///   applier on the first successful apply, never before a version exists. A master that a
+///   previous agent (killed, so its child outlived it) left running on the same config root can
+///   be adopted instead (`adoptLeftoverMaster`): it is not our child, so it is watched by polling
+///   and started anew, like a child, if it dies.
 /// - `.attach(pidFile:)`: NGINX was started by someone else; the agent only signals the pid it
 ///   reads from the pid file each time.
 ///
@@ -31,17 +34,15 @@ public actor NginxProcess {
     /// How many times the supervisor restarted a master that died unexpectedly.
     public private(set) var restartCount = 0
 
-    private var child: Process?
-    private var childPid: Int32 = 0
-    /// The child's process group when it leads its own (0 otherwise): where its orphans live.
-    private var childGroup: Int32 = 0
-    private var childReady = false
-    private var childStartedAt = ContinuousClock.now
+    /// The master supervised in spawn mode.
+    private var master = Supervised.none
     private var wantRunning = false
     private var consecutiveRestarts = 0
     private var restartTask: Task<Void, Never>?
     private let maxBackoff: Duration
     private let startTimeout: Duration
+    /// How often an adopted master (which is not our child) is checked for its exit.
+    private let watchInterval = Duration.milliseconds(200)
 
     /// - Parameters:
     ///   - maxBackoff: the longest wait between restarts (backoff starts at 100 ms and doubles).
@@ -56,7 +57,9 @@ public actor NginxProcess {
     /// The master's pid: the child in spawn mode, the pid file's in attach mode (nil if none runs).
     public var masterPid: Int32? {
         switch mode {
-        case .spawn: return childPid > 0 ? childPid : nil
+        case .spawn:
+            if case .adopted(let m) = master, !m.isAlive { return nil }
+            return master.pid
         case .attach(let pidFile):
             guard let pid = Self.readPid(pidFile), kill(pid, 0) == 0 || errno == EPERM else { return nil }
             return pid
@@ -67,12 +70,13 @@ public actor NginxProcess {
     public var isRunning: Bool { masterPid != nil }
 
     /// Starts the supervised master and waits until it has bound its sockets (it writes its pid
-    /// file after binding). Throws NGINX's own error line if it exits instead. A master left
-    /// running by a previous agent (named by the pid file) is stopped first. Spawn mode only; a
-    /// no-op when already running.
+    /// file after binding). Throws NGINX's own error line if it exits instead. A master of this
+    /// config root left running by a previous agent (named by the pid file) is stopped first.
+    /// Spawn mode only; a no-op when already running.
     public func start() async throws {
         guard case .spawn(_, let root) = mode else { throw AgentError("start() needs spawn mode; NGINX is attached") }
-        if childPid > 0 { return }
+        if case .adopted(let m) = master, !m.isAlive { lose(m, restart: false) }
+        if master.pid != nil { return }
         wantRunning = true
         await stopStaleMaster(root: root)
         do {
@@ -103,7 +107,75 @@ public actor NginxProcess {
             kill(pid, signal)
             if await waitForExit(pid: pid, within: wait) { break }
         }
+        if case .adopted(let m) = master, m.pid == pid {
+            // Not our child: nothing reports its exit. Workers left by a SIGKILL go with it.
+            master = .none
+            if m.group > 0 { ProcessGroup.killNginxRemnants(of: m.group) }
+        }
         continuation.yield(.stopped)
+    }
+
+    // MARK: - Adoption
+
+    /// Adopts the master a previous agent left running on this config root instead of starting
+    /// a new one: the pid file must name a live NGINX master started with exactly this root's
+    /// `-p` and `-c` (see `RunningMaster`), and `confirm` — given its pid — must return nil (the
+    /// applier checks that it serves the live version). From then on it is reloaded, stopped and,
+    /// if it dies, started anew like a child. Emits `.adopted`, or `.notAdopted` with the reason
+    /// when a process was named but refused. Spawn mode only; false when nothing was adopted.
+    func adoptLeftoverMaster(confirm: @Sendable (Int32) async -> String?) async -> Bool {
+        guard case .spawn(_, let root) = mode, master.pid == nil else { return false }
+        let candidate: RunningMaster
+        switch RunningMaster.identify(root: root) {
+        case .success(let m): candidate = m
+        case .failure(let refusal):
+            if let pid = refusal.pid { continuation.yield(.notAdopted(pid: pid, reason: refusal.description)) }
+            return false
+        }
+        if let reason = await confirm(candidate.pid) {
+            continuation.yield(.notAdopted(pid: candidate.pid, reason: reason))
+            return false
+        }
+        guard master.pid == nil else { return false }
+        guard candidate.isAlive else {
+            continuation.yield(.notAdopted(pid: candidate.pid, reason: "it exited while being checked"))
+            return false
+        }
+        master = .adopted(candidate)
+        wantRunning = true
+        consecutiveRestarts = 0
+        continuation.yield(.adopted(pid: candidate.pid))
+        startAdoptedWatch(candidate)
+        return true
+    }
+
+    /// Polls the adopted master: its exit cannot be seen with waitpid (it is not our child).
+    private func startAdoptedWatch(_ m: RunningMaster) {
+        let interval = watchInterval
+        Task { [weak self] in
+            while true {
+                try? await Task.sleep(for: interval)
+                guard let self, await self.checkAdopted(m) else { return }
+            }
+        }
+    }
+
+    /// false once the watch ends: `m` is no longer supervised, or it is gone (then it is
+    /// replaced like a child that died).
+    private func checkAdopted(_ m: RunningMaster) -> Bool {
+        guard case .adopted(let current) = master, current == m else { return false }
+        if m.isAlive { return true }
+        lose(m, restart: true)
+        return false
+    }
+
+    /// The adopted master `m` is gone: forget it, kill the workers it left in its process group
+    /// (they keep the listening sockets), and start a new master after a backoff if `restart`.
+    private func lose(_ m: RunningMaster, restart: Bool) {
+        master = .none
+        if m.group > 0 { ProcessGroup.killNginxRemnants(of: m.group) }
+        continuation.yield(.lost(pid: m.pid))
+        if restart && wantRunning { scheduleRestart() }
     }
 
     // MARK: - Supervision
@@ -112,7 +184,8 @@ public actor NginxProcess {
     private func launch() async throws -> Int32 {
         guard case .spawn(let binary, let root) = mode else { throw AgentError("not in spawn mode") }
         // A master that died hard leaves its Unix socket and pid file behind; a new master would
-        // fail to bind the socket.
+        // fail to bind the socket (reached through its alias, which must exist).
+        try ProbeSocketPath.prepareAlias(forRuntimeDirectory: root.runtimeDirectory)
         unlink(root.probeSocket)
         unlink(root.pidFile)
         let stderrPath = (root.runtimeDirectory as NSString).appendingPathComponent("nginx.stderr.log")
@@ -135,20 +208,20 @@ public actor NginxProcess {
         }
         try p.run()
         let pid = p.processIdentifier
-        child = p; childPid = pid; childReady = false; childStartedAt = .now
         let group = getpgid(pid)
-        childGroup = group == pid ? group : 0
+        master = .child(Child(pid: pid, process: p, group: group == pid ? group : 0, ready: false, startedAt: .now))
         startWatchdog(pid: pid)
 
         let clock = ContinuousClock()
         let end = clock.now + startTimeout
         while clock.now < end {
-            if childPid != pid {
+            guard case .child(var c) = master, c.pid == pid else {
                 let text = stderrCursor.appended() + "\n" + errorCursor.appended()
                 throw AgentError(NginxErrorLine.first(in: text) ?? "NGINX exited at start: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             if Self.readPid(root.pidFile) == pid {
-                childReady = true
+                c.ready = true
+                master = .child(c)
                 return pid
             }
             try? await Task.sleep(for: .milliseconds(20))
@@ -173,21 +246,19 @@ public actor NginxProcess {
 
     /// false once `pid` is no longer the child (the watchdog ends).
     private func checkMaster(pid: Int32) -> Bool {
-        guard pid == childPid else { return false }
-        if childGroup > 0 && ProcessGroup.isZombie(pid) { ProcessGroup.killNginxRemnants(of: childGroup) }
+        guard case .child(let c) = master, c.pid == pid else { return false }
+        if c.group > 0 && ProcessGroup.isZombie(pid) { ProcessGroup.killNginxRemnants(of: c.group) }
         return true
     }
 
     private func childExited(pid: Int32, status: Int32) {
-        guard pid == childPid else { return }
-        let wasReady = childReady
-        let ranLong = ContinuousClock.now - childStartedAt > .seconds(10)
-        child = nil; childPid = 0; childReady = false
+        guard case .child(let c) = master, c.pid == pid else { return }
+        let ranLong = ContinuousClock.now - c.startedAt > .seconds(10)
+        master = .none
         // Workers of a master that died hard keep running and hold the listening sockets.
-        if childGroup > 0 { ProcessGroup.killNginxRemnants(of: childGroup) }
-        childGroup = 0
+        if c.group > 0 { ProcessGroup.killNginxRemnants(of: c.group) }
         continuation.yield(.exited(pid: pid, status: status))
-        guard wantRunning, wasReady else { return }
+        guard wantRunning, c.ready else { return }
         if ranLong { consecutiveRestarts = 0 }
         scheduleRestart()
     }
@@ -204,7 +275,7 @@ public actor NginxProcess {
     }
 
     private func restart(delay: Duration) async {
-        guard wantRunning, childPid == 0 else { return }
+        guard wantRunning, master.pid == nil else { return }
         restartCount += 1
         continuation.yield(.restarting(attempt: restartCount, delay: delay))
         do {
@@ -212,7 +283,7 @@ public actor NginxProcess {
             continuation.yield(.started(pid: pid))
         } catch {
             continuation.yield(.restartFailed(message: "\(error)"))
-            if wantRunning && childPid == 0 { scheduleRestart() }
+            if wantRunning && master.pid == nil { scheduleRestart() }
         }
     }
 
@@ -228,29 +299,68 @@ public actor NginxProcess {
 
     private func alive(_ pid: Int32) -> Bool {
         switch mode {
-        case .spawn: return childPid == pid
+        case .spawn:
+            switch master {
+            case .none: return false
+            case .child(let c): return c.pid == pid
+            case .adopted(let m): return m.pid == pid && m.isAlive
+            }
         case .attach: return kill(pid, 0) == 0 || errno == EPERM
         }
     }
 
-    /// Stops an NGINX master a previous agent left running in this runtime directory (the agent
-    /// was killed; its child outlived it).
+    /// Stops an NGINX master a previous agent left running on this config root (the agent was
+    /// killed; its child outlived it) that was not adopted. Only a process identified as this
+    /// root's master is signalled; when the pid file names a master that already died, the
+    /// workers it left in its process group are killed.
     private func stopStaleMaster(root: ConfigRoot) async {
-        guard let pid = Self.readPid(root.pidFile), pid != getpid() else { return }
-        defer { ProcessGroup.killNginxRemnants(of: pid) }
-        guard kill(pid, 0) == 0,
-              let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-              comm.hasPrefix("nginx") else { return }
-        for signal in [SIGQUIT, SIGTERM, SIGKILL] {
-            kill(pid, signal)
-            for _ in 0..<100 where kill(pid, 0) == 0 { try? await Task.sleep(for: .milliseconds(50)) }
-            if kill(pid, 0) != 0 { return }
+        switch RunningMaster.identify(root: root) {
+        case .failure(.notRunning(let pid)):
+            ProcessGroup.killNginxRemnants(of: pid)
+        case .failure:
+            return
+        case .success(let m):
+            for signal in [SIGQUIT, SIGTERM, SIGKILL] {
+                kill(m.pid, signal)
+                for _ in 0..<100 where m.isAlive { try? await Task.sleep(for: .milliseconds(50)) }
+                if !m.isAlive { break }
+            }
+            if m.group > 0 { ProcessGroup.killNginxRemnants(of: m.group) }
         }
     }
 
+    /// The pid in a pid file (nil when missing, unreadable or not a positive number).
     static func readPid(_ path: String) -> Int32? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
         return pid
     }
+}
+
+/// The master an `NginxProcess` supervises in spawn mode.
+private enum Supervised {
+    case none
+    /// Started by this agent: its exit is reported by Foundation's termination handler.
+    case child(Child)
+    /// Left running by a previous agent on the same config root: polled for its exit.
+    case adopted(RunningMaster)
+
+    var pid: Int32? {
+        switch self {
+        case .none: return nil
+        case .child(let c): return c.pid
+        case .adopted(let m): return m.pid
+        }
+    }
+}
+
+/// A master started by this agent.
+private struct Child {
+    let pid: Int32
+    let process: Process
+    /// Its process group when it leads its own (0 otherwise): where its orphans live.
+    let group: Int32
+    /// True once its pid file names it (it has bound its sockets).
+    var ready: Bool
+    let startedAt: ContinuousClock.Instant
 }
