@@ -144,32 +144,7 @@ final class GatewayScenario: @unchecked Sendable {
 
     /// A real NGINX answering `backend` on 127.0.0.1:backendPort (foreground child of the test).
     func startBackend() throws {
-        let prefix = directory.appendingPathComponent("backend")
-        try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
-        let conf = prefix.appendingPathComponent("backend.conf")
-        try """
-            worker_processes 1;
-            pid nginx.pid;
-            error_log error.log;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                client_body_temp_path client_body_temp;
-                proxy_temp_path proxy_temp;
-                fastcgi_temp_path fastcgi_temp;
-                uwsgi_temp_path uwsgi_temp;
-                scgi_temp_path scgi_temp;
-                server {
-                    listen 127.0.0.1:\(backendPort);
-                    location / {
-                        default_type text/plain;
-                        return 200 "backend\\n";
-                    }
-                }
-            }
-
-            """.write(to: conf, atomically: true, encoding: .utf8)
-        backend = try RunningNginx.start(configFile: conf, prefix: prefix)
+        backend = try RunningNginx.textBackend(port: backendPort, directory: directory.appendingPathComponent("backend"))
     }
 
     /// The Gateway's `Programmed` condition status ("True", "False", or "" when absent).

@@ -156,3 +156,35 @@ enum Curl {
                           body: parts.dropLast().joined(separator: marker), httpVersion: tail.count > 1 ? String(tail[1]) : "")
     }
 }
+
+extension RunningNginx {
+    /// A real NGINX answering `body` and a newline on 127.0.0.1:`port`, run from `directory`
+    /// (foreground child of the test): the plain backend of controller and agent tests.
+    static func textBackend(port: Int, body: String = "backend", directory prefix: URL) throws -> RunningNginx {
+        try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
+        let conf = prefix.appendingPathComponent("backend.conf")
+        try """
+            worker_processes 1;
+            pid nginx.pid;
+            error_log error.log;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path client_body_temp;
+                proxy_temp_path proxy_temp;
+                fastcgi_temp_path fastcgi_temp;
+                uwsgi_temp_path uwsgi_temp;
+                scgi_temp_path scgi_temp;
+                server {
+                    listen 127.0.0.1:\(port);
+                    location / {
+                        default_type text/plain;
+                        return 200 "\(body)\\n";
+                    }
+                }
+            }
+
+            """.write(to: conf, atomically: true, encoding: .utf8)
+        return try RunningNginx.start(configFile: conf, prefix: prefix)
+    }
+}
