@@ -184,7 +184,10 @@ public struct AgentClient: Sendable {
         r.applyDurationMicros = UInt64(max(0, o.duration.components.seconds * 1_000_000 + o.duration.components.attoseconds / 1_000_000_000_000))
         switch o.result {
         case .applied: r.outcome = .applied
-        case .rejected(let m): r.outcome = .rejected; r.message = cut(m, maxMessageBytes)
+        case .rejected(let m):
+            r.outcome = .rejected
+            r.message = cut(m, maxMessageBytes)
+            if let port = NginxErrorLine.unbindablePort(in: m) { r.unbindablePorts = [UInt32(port)] }
         case .dryRunOK(let d): r.outcome = .dryRunOk; r.diff = cut(d, maxDiffBytes)
         case .dryRunRejected(let m, let d): r.outcome = .dryRunRejected; r.message = cut(m, maxMessageBytes); r.diff = cut(d, maxDiffBytes)
         case .superseded: return nil

@@ -54,6 +54,16 @@ public enum NginxErrorLine {
         return nil
     }
 
+    /// The port of a `bind() to ADDRESS:PORT failed` line, if `line` is one (1-65535).
+    public static func unbindablePort(in line: String) -> Int? {
+        guard let start = line.range(of: "bind() to "), let end = line.range(of: " failed", range: start.upperBound..<line.endIndex),
+              let colon = line[start.upperBound..<end.lowerBound].lastIndex(of: ":") else { return nil }
+        let digits = line[line.index(after: colon)..<end.lowerBound]
+        guard (1...5).contains(digits.count), digits.utf8.allSatisfy({ (48...57).contains($0) }), let port = Int(digits),
+              (1...65535).contains(port) else { return nil }
+        return port
+    }
+
     /// `2024/01/01 00:00:00 [emerg] 12#12: message` → `[emerg] message`.
     static func clean(_ line: String, level: String) -> String {
         guard let r = line.range(of: level) else { return line }

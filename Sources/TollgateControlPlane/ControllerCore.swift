@@ -252,7 +252,7 @@ public actor ControllerCore {
             agentStates[s.gateway] = st
             // A port NGINX could not bind: stop serving that listener (its status says why) and
             // publish the rest of the Gateway again.
-            if let port = Self.boundPortFailure(r.message), let generation = st.rejectedGeneration {
+            if let port = r.unbindablePorts.lazy.map(Int.init).first(where: { (1...65535).contains($0) }), let generation = st.rejectedGeneration {
                 var entry = unavailablePorts[s.gateway] ?? (generation, [:])
                 if entry.generation != generation { entry = (generation, [:]) }
                 if entry.ports[port] == nil {
@@ -302,14 +302,6 @@ public actor ControllerCore {
     }
 
     static func gatewayInputKey(_ gateway: String) -> String { "Gateway \(gateway)" }
-
-    /// The port of an NGINX `bind() to ADDRESS:PORT failed` line.
-    static func boundPortFailure(_ message: String) -> Int? {
-        guard let r = message.range(of: #"bind\(\) to \S+:(\d+) failed"#, options: .regularExpression) else { return nil }
-        let match = message[r]
-        guard let colon = match.lastIndex(of: ":") else { return nil }
-        return Int(match[match.index(after: colon)...].prefix { $0.isNumber })
-    }
 
     /// Stops every agent stream (controller shutdown).
     public func shutdown() {

@@ -234,6 +234,10 @@ public nonisolated struct Tollgate_V1_ApplyResult: Sendable {
 
   public var applyDurationMicros: UInt64 = 0
 
+  /// Listener ports NGINX could not bind, when that is why a version was rejected (the agent reads
+  /// NGINX's error; the controller never parses NGINX text).
+  public var unbindablePorts: [UInt32] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Outcome: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -824,7 +828,7 @@ nonisolated extension Tollgate_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Tollgate_V1_ApplyResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ApplyResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}digest\0\u{1}outcome\0\u{1}message\0\u{1}diff\0\u{3}apply_duration_micros\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}digest\0\u{1}outcome\0\u{1}message\0\u{1}diff\0\u{3}apply_duration_micros\0\u{3}unbindable_ports\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -838,6 +842,7 @@ nonisolated extension Tollgate_V1_ApplyResult: SwiftProtobuf.Message, SwiftProto
       case 4: try { try decoder.decodeSingularStringField(value: &self.message) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.diff) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.applyDurationMicros) }()
+      case 7: try { try decoder.decodeRepeatedUInt32Field(value: &self.unbindablePorts) }()
       default: break
       }
     }
@@ -862,6 +867,9 @@ nonisolated extension Tollgate_V1_ApplyResult: SwiftProtobuf.Message, SwiftProto
     if self.applyDurationMicros != 0 {
       try visitor.visitSingularUInt64Field(value: self.applyDurationMicros, fieldNumber: 6)
     }
+    if !self.unbindablePorts.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.unbindablePorts, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -872,6 +880,7 @@ nonisolated extension Tollgate_V1_ApplyResult: SwiftProtobuf.Message, SwiftProto
     if lhs.message != rhs.message {return false}
     if lhs.diff != rhs.diff {return false}
     if lhs.applyDurationMicros != rhs.applyDurationMicros {return false}
+    if lhs.unbindablePorts != rhs.unbindablePorts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

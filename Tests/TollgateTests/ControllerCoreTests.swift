@@ -26,11 +26,12 @@ import TollgateSnapshot
         return h
     }
 
-    func result(_ version: UInt64, _ outcome: Tollgate_V1_ApplyResult.Outcome, _ message: String = "") -> Tollgate_V1_ApplyResult {
+    func result(_ version: UInt64, _ outcome: Tollgate_V1_ApplyResult.Outcome, _ message: String = "", unbindable: [UInt32] = []) -> Tollgate_V1_ApplyResult {
         var r = Tollgate_V1_ApplyResult()
         r.version = version
         r.outcome = outcome
         r.message = message
+        r.unbindablePorts = unbindable
         return r
     }
 
@@ -158,7 +159,7 @@ import TollgateSnapshot
         }
         let bind = "nginx: [emerg] bind() to 127.0.0.1:8080 failed (98: Address already in use)"
         #expect(await next()?.version == 1)
-        await core.result(session: session, result(1, .rejected, bind))
+        await core.result(session: session, result(1, .rejected, bind, unbindable: [8080]))
         // Without the listener (version 2), then after the backoff with it again (version 3).
         let withoutListener = await next()
         #expect(withoutListener?.version == 2)
@@ -169,7 +170,7 @@ import TollgateSnapshot
         #expect(retry?.version == 3 && retry?.trigger.contains("retrying port 8080") == true)
         // Still taken: the next delay doubles. Version 4 (without the listener) has the digest the
         // agent already serves after its rollback, so nothing is sent for it.
-        await core.result(session: session, result(3, .rejected, bind))
+        await core.result(session: session, result(3, .rejected, bind, unbindable: [8080]))
         let second = await listenerMessage()
         #expect(second.contains("next try in 100ms"), "\(second)")
         #expect(await core.history(gateway: Self.gw)?.reports(version: 4).first?.message == "already serving this digest")

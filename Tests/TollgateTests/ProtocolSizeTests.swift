@@ -102,3 +102,15 @@ import TollgateProto
         #expect(permitted.allowWithoutCalls)
     }
 }
+
+/// The agent reads NGINX's bind() failures itself and reports the port as a field.
+@Suite struct UnbindablePortTests {
+    @Test("bind() lines give their port; anything else gives none")
+    func parse() {
+        #expect(NginxErrorLine.unbindablePort(in: "[emerg] bind() to 127.0.0.1:8443 failed (98: Address already in use)") == 8443)
+        #expect(NginxErrorLine.unbindablePort(in: "[emerg] bind() to [::1]:80 failed (98: Address already in use)") == 80)
+        #expect(NginxErrorLine.unbindablePort(in: "[emerg] bind() to 127.0.0.1:99999 failed") == nil)
+        #expect(NginxErrorLine.unbindablePort(in: "[emerg] bind() to 127.0.0.1:½ failed") == nil)
+        #expect(NginxErrorLine.unbindablePort(in: "[emerg] unknown directive \"x\"") == nil)
+    }
+}
