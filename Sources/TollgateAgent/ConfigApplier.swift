@@ -53,15 +53,23 @@ public actor ConfigApplier {
     /// Call once at agent start: removes what a crash left behind (staging directories, trees
     /// without a version record, temporary symlinks) and, in spawn mode with `startNginx`, makes
     /// NGINX serve the live version: it adopts the master a killed agent left running when that
-    /// master belongs to this root and serves exactly the live version (traffic never stops),
-    /// else starts NGINX on the live version and waits for the probe. Returns the live state.
+    /// master belongs to this root and its probe answers (traffic never stops), reloading it when
+    /// it still serves the previous version (killed between swap and reload); else it starts NGINX
+    /// on the live version and waits for the probe. Returns the live state.
     public func recover(startNginx: Bool = true) async throws -> LiveState? {
         await lock(); defer { unlock() }
         try root.recover()
         guard let live = try root.liveState() else { return nil }
         if startNginx, case .spawn = nginx.mode, await !nginx.isRunning {
             let probe = self.probe, version = live.version, digest = live.recordedDigest
-            if await nginx.adoptLeftoverMaster(confirm: { _ in await Self.servesOnly(probe, version: version, digest: digest) }) {
+            if await nginx.adoptLeftoverMaster(confirm: { _ in await Self.answers(probe) }) {
+                if await Self.servesOnly(probe, version: version, digest: digest) == nil { return live }
+                // The previous agent was killed between the swap and the end of the reload: the
+                // adopted master still serves (part of) the previous version. The live tree passed
+                // `nginx -t` before the swap; reload it, traffic never stops.
+                if let failure = await activate(version: live.version, digest: live.recordedDigest) {
+                    throw AgentError("cannot serve the live version \(live.version): \(failure)")
+                }
                 return live
             }
             if let failure = await activate(version: live.version, digest: live.recordedDigest) {
@@ -69,6 +77,15 @@ public actor ConfigApplier {
             }
         }
         return live
+    }
+
+    /// nil when the master's version probe answers at all (it serves a version of this root).
+    private static func answers(_ probe: VersionProbe) async -> String? {
+        for attempt in 0..<3 {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(50)) }
+            if await probe.query(timeout: .milliseconds(500)) != nil { return nil }
+        }
+        return "its version probe does not answer"
     }
 
     /// nil when the probe answers `version digest` three times in a row (no worker of another
