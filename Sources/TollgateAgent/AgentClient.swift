@@ -15,12 +15,14 @@ public struct AgentClient: Sendable {
     public let tls: AgentTLS?
     public let dryRun: Bool
     public let applier: ConfigApplier
+    /// Whether NGINX serves; reported after the hello and on every change.
+    public let serving: ServingState?
     let logger: Logger
 
     public init(gateway: String, agentID: String, controller: ControllerAddress, tls: AgentTLS?, dryRun: Bool,
-                applier: ConfigApplier, logger: Logger = Logger(label: "tollgate.agent")) {
+                applier: ConfigApplier, serving: ServingState? = nil, logger: Logger = Logger(label: "tollgate.agent")) {
         self.gateway = gateway; self.agentID = agentID; self.controller = controller
-        self.tls = tls; self.dryRun = dryRun; self.applier = applier; self.logger = logger
+        self.tls = tls; self.dryRun = dryRun; self.applier = applier; self.serving = serving; self.logger = logger
     }
 
     /// Runs until the task is cancelled.
@@ -81,6 +83,19 @@ public struct AgentClient: Sendable {
         hello.nginxVersion = (try? await applier.binary.version()) ?? ""
         let (outbox, out) = AsyncStream<Tollgate_V1_AgentMessage>.makeStream()
         for message in Self.helloMessages(hello) { out.yield(message) }
+        let healthTask = serving.map { state in
+            Task {
+                for await v in await state.watch() {
+                    var h = Tollgate_V1_Health()
+                    h.serving = v.serving
+                    h.reason = Self.cut(v.reason, Self.maxMessageBytes)
+                    var m = Tollgate_V1_AgentMessage()
+                    m.health = h
+                    out.yield(m)
+                }
+            }
+        }
+        defer { healthTask?.cancel() }
         let applier = self.applier, logger = self.logger, dryRun = self.dryRun
         try await withGRPCClient(transport: try transport()) { client in
             let service = Tollgate_V1_AgentService.Client(wrapping: client)

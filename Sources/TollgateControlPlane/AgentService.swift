@@ -53,7 +53,11 @@ public struct AgentService: Tollgate_V1_AgentService.SimpleServiceProtocol {
                     for await message in outbox { try await response.write(message) }
                 }
                 while let message = try await messages.next() {
-                    if case .result(let r)? = message.kind { await core.result(session: session, r) }
+                    switch message.kind {
+                    case .result(let r)?: await core.result(session: session, r)
+                    case .health(let h)?: await core.health(session: session, serving: h.serving, reason: h.reason)
+                    default: break
+                    }
                 }
                 group.cancelAll()
             }

@@ -27,4 +27,6 @@ struct GatewayAgentState: Sendable {
     var rejectedVersion: UInt64?
     var rejectedGeneration: Int64?
     var rejection: String?
+    /// Why NGINX is not serving, as an agent reported it (nil: serving or unknown).
+    var notServing: String?
 }

@@ -143,8 +143,22 @@ public actor ControllerCore {
         return (id, stream)
     }
 
+    /// An agent's report that its NGINX serves or not; status says so until it serves again.
+    public func health(session id: Int, serving: Bool, reason: String) {
+        guard let s = sessions[id], !s.dryRun else { return }
+        var st = agentStates[s.gateway] ?? GatewayAgentState()
+        let next: String? = serving ? nil : String((reason.isEmpty ? "NGINX is not serving" : reason).prefix(1024))
+        guard st.notServing != next else { return }
+        st.notServing = next
+        agentStates[s.gateway] = st
+        if let next { logger.warning("agent \(s.agentID): NGINX for \(s.gateway) is not serving: \(next)") }
+        else { logger.info("agent \(s.agentID): NGINX for \(s.gateway) serves again") }
+    }
+
     public func disconnect(session id: Int) {
         if let s = sessions.removeValue(forKey: id) {
+            // What a gone agent said about its NGINX is no longer known; the next one reports.
+            if !sessions.values.contains(where: { $0.gateway == s.gateway }) { agentStates[s.gateway]?.notServing = nil }
             s.outbox.finish()
             logger.info("agent \(s.agentID) for \(s.gateway) disconnected")
         }

@@ -16,7 +16,9 @@ extension ControllerCore {
             let g = model.generation
             let agent = agentStates[key.namespacedName]
             let programmed: Condition
-            if let rv = agent?.rejectedVersion, rv > (agent?.appliedVersion ?? 0), agent?.rejectedGeneration == g {
+            if let down = agent?.notServing {
+                programmed = Condition(ConditionType.programmed, false, Reason.pending, "NGINX is not serving: \(down)", generation: g)
+            } else if let rv = agent?.rejectedVersion, rv > (agent?.appliedVersion ?? 0), agent?.rejectedGeneration == g {
                 programmed = Condition(ConditionType.programmed, false, Reason.invalid, "NGINX rejected version \(rv): \(agent?.rejection ?? "")", generation: g)
             } else if agent?.appliedGeneration == g {
                 programmed = Condition(ConditionType.programmed, true, Reason.programmed, "Version \(agent!.appliedVersion!) is applied and served", generation: g)

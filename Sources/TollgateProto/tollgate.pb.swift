@@ -68,14 +68,40 @@ public nonisolated struct Tollgate_V1_AgentMessage: Sendable {
     set {kind = .fileHashes(newValue)}
   }
 
+  public var health: Tollgate_V1_Health {
+    get {
+      if case .health(let v)? = kind {return v}
+      return Tollgate_V1_Health()
+    }
+    set {kind = .health(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
     case hello(Tollgate_V1_Hello)
     case result(Tollgate_V1_ApplyResult)
     case fileHashes(Tollgate_V1_FileHashes)
+    case health(Tollgate_V1_Health)
 
   }
+
+  public init() {}
+}
+
+/// Whether NGINX is serving, sent after the hello and whenever that changes (e.g. the master died
+/// and cannot be started again): status says so until it is back.
+public nonisolated struct Tollgate_V1_Health: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var serving: Bool = false
+
+  /// Why not, when not serving.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -478,7 +504,7 @@ fileprivate nonisolated let _protobuf_package = "tollgate.v1"
 
 nonisolated extension Tollgate_V1_AgentMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AgentMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{3}file_hashes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{3}file_hashes\0\u{1}health\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -525,6 +551,19 @@ nonisolated extension Tollgate_V1_AgentMessage: SwiftProtobuf.Message, SwiftProt
           self.kind = .fileHashes(v)
         }
       }()
+      case 4: try {
+        var v: Tollgate_V1_Health?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .health(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .health(v)
+        }
+      }()
       default: break
       }
     }
@@ -548,6 +587,10 @@ nonisolated extension Tollgate_V1_AgentMessage: SwiftProtobuf.Message, SwiftProt
       guard case .fileHashes(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     }()
+    case .health?: try {
+      guard case .health(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -555,6 +598,41 @@ nonisolated extension Tollgate_V1_AgentMessage: SwiftProtobuf.Message, SwiftProt
 
   public static func ==(lhs: Tollgate_V1_AgentMessage, rhs: Tollgate_V1_AgentMessage) -> Bool {
     if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tollgate_V1_Health: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Health"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}serving\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.serving) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.serving != false {
+      try visitor.visitSingularBoolField(value: self.serving, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tollgate_V1_Health, rhs: Tollgate_V1_Health) -> Bool {
+    if lhs.serving != rhs.serving {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

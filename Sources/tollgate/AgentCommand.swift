@@ -47,9 +47,16 @@ struct AgentCommand: AsyncParsableCommand {
         let live = try await applier.recover(startNginx: !dryRun)
         logger.info("config root \(configRoot): live version \(live.map { String($0.version) } ?? "none")\(dryRun ? " (dry-run)" : "")")
         let id = agentId ?? "\(ProcessInfo.processInfo.hostName):\(root.path)"
-        let client = AgentClient(gateway: gateway, agentID: id, controller: address, tls: tls, dryRun: dryRun, applier: applier, logger: logger)
+        let serving = ServingState()
+        let client = AgentClient(gateway: gateway, agentID: id, controller: address, tls: tls, dryRun: dryRun, applier: applier,
+                                 serving: dryRun ? nil : serving, logger: logger)
         let events = process.events
-        let eventTask = Task { for await e in events { logger.notice("nginx: \(e)") } }
+        let eventTask = Task {
+            for await e in events {
+                logger.notice("nginx: \(e)")
+                await serving.note(e)
+            }
+        }
         try await Signals.run { await client.run() }
         eventTask.cancel()
         if nginx == "spawn" && !dryRun {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TollgateAgent
 import TollgateControlPlane
 import TollgateManifests
 import TollgateModel
@@ -181,6 +182,36 @@ import TollgateSnapshot
         let last = await listenerMessage()
         #expect(!last.contains("could not be bound"), "\(last)")
         await core.disconnect(session: session)
+    }
+
+    @Test("an agent whose NGINX is down makes the Gateway Programmed=False/Pending until it serves again")
+    func nginxDownInStatus() async throws {
+        let s = try store()
+        let core = ControllerCore()
+        await core.update(store: s, changed: Set(s.allKeys))
+        let (session, outbox) = try await core.connect(hello: hello())
+        await core.result(session: session, result(1, .applied))
+        #expect(await programmed(core)?.status == "True")
+        await core.health(session: session, serving: false, reason: "NGINX cannot be started again: bind() failed")
+        let down = await programmed(core)
+        #expect(down?.status == "False" && down?.reason == Reason.pending && down?.message.contains("bind() failed") == true)
+        await core.health(session: session, serving: true, reason: "")
+        #expect(await programmed(core)?.status == "True")
+        _ = await drain(core, session, outbox)
+    }
+
+    @Test("NGINX events become the serving state an agent reports")
+    func servingState() async {
+        let state = ServingState()
+        var values = await state.watch().makeAsyncIterator()
+        #expect(await values.next()?.serving == true)
+        await state.note(.exited(pid: 7, status: 9))
+        let down = await values.next()
+        #expect(down?.serving == false && down?.reason.contains("pid 7") == true)
+        await state.note(.restartFailed(message: "[emerg] bind() to 127.0.0.1:80 failed"))
+        #expect(await values.next()?.reason.contains("cannot be started again") == true)
+        await state.note(.started(pid: 8))
+        #expect(await values.next()?.serving == true)
     }
 
     @Test("apply, reject with NGINX's line, no re-send, dry-run never programs, same digest sends nothing")
