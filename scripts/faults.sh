@@ -42,4 +42,4 @@ run="${TOLLGATE_FAULTS_DIR:-${TMPDIR:-/tmp}/tollgate-faults}"
 mkdir -p "$run"
 examples/make-certs.sh --out-root "$run/certs" >/dev/null
 echo "== fault suite: run directory $run (state, logs, results.md)"
-exec python3 scripts/faults/faults.py --bin "$bin" --certs "$run/certs" --run-dir "$run" "$@"
+exec python3 -B scripts/faults/faults.py --bin "$bin" --certs "$run/certs" --run-dir "$run" "$@"

@@ -8,6 +8,7 @@ Run through scripts/faults.sh (installs, builds, makes certificates). Directly:
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import random
@@ -19,6 +20,7 @@ import tempfile
 import time
 import traceback
 
+sys.dont_write_bytecode = True   # no __pycache__ next to the scripts
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import scenarios as S  # noqa: E402
@@ -123,8 +125,14 @@ def update_doc(path: str, table: str) -> None:
 
 
 def clean_run_dir(rundir: str, keep: list[str]) -> None:
-    """Empties the run directory of an earlier run: its processes, mounts and files (not `keep`)."""
+    """Empties the run directory of an earlier run: its processes, mounts and files (not `keep`).
+    Refuses a non-empty directory that no earlier run marked as its own."""
     os.makedirs(rundir, exist_ok=True)
+    marker = os.path.join(rundir, ".tollgate-faults")
+    others = [n for n in os.listdir(rundir) if os.path.join(rundir, n) not in keep and n != ".tollgate-faults"]
+    if others and not os.path.exists(marker):
+        raise SystemExit(f"{rundir} holds files of something else ({', '.join(sorted(others)[:5])}); "
+                         "choose an empty or earlier run directory")
     strays = kill_strays(rundir)
     if strays:
         log(f"killed processes left by an earlier run: {strays}")
@@ -134,8 +142,31 @@ def clean_run_dir(rundir: str, keep: list[str]) -> None:
         subprocess.run(["umount", "-l", m], capture_output=True)
     for name in os.listdir(rundir):
         p = os.path.join(rundir, name)
-        if p not in keep:
+        if p not in keep and name != ".tollgate-faults":
             shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) and not os.path.islink(p) else os.unlink(p)
+    with open(marker, "w") as f:
+        f.write("run directory of scripts/faults.sh; emptied at the start of every run\n")
+
+
+def ports_in_use() -> list[int]:
+    """The suite's fixed ports that something else already listens on."""
+    import socket
+    from harness import MARKER_BASE, MARKERS, STABLE_PORT
+    ports = [STABLE_PORT] + [MARKER_BASE + j for j in range(MARKERS)] + [17850, 17851]
+    for gw in (S.GW_A, S.GW_B):
+        for p in (gw.http, gw.https, gw.mtls):
+            ports += [p, p + S.BARE_OFFSET]
+    busy = []
+    for p in sorted(set(ports)):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            busy.append(p)
+        finally:
+            s.close()
+    return busy
 
 
 def main() -> int:
@@ -156,8 +187,6 @@ def main() -> int:
         if n not in SCENARIOS:
             raise SystemExit(f"unknown scenario {n}; known: {', '.join(SCENARIOS)}")
     seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1 << 30)
-    rundir = os.path.abspath(a.run_dir) if a.run_dir else tempfile.mkdtemp(prefix="tollgate-faults-")
-    clean_run_dir(rundir, keep=[os.path.abspath(a.certs)])
     c = counts(a.long)
     if a.knobs:
         c["knobs"] = True
@@ -166,6 +195,17 @@ def main() -> int:
         if k not in c:
             raise SystemExit(f"unknown count {k}; known: {', '.join(c)}")
         c[k] = type(c[k])(float(v)) if not isinstance(c[k], bool) else v in ("1", "true", "yes")
+    # One run at a time: the ports are fixed.
+    lock = open(os.path.join(tempfile.gettempdir(), "tollgate-faults.lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise SystemExit("another run of the fault suite is in progress (its ports are fixed); wait for it")
+    rundir = os.path.abspath(a.run_dir) if a.run_dir else tempfile.mkdtemp(prefix="tollgate-faults-")
+    clean_run_dir(rundir, keep=[os.path.abspath(a.certs)])
+    busy = ports_in_use()
+    if busy:
+        raise SystemExit(f"ports in use by something else: {busy}; the fault suite needs 178xx and 179xx free")
     log(f"fault suite ({'long' if a.long else 'quick'}), seed {seed}, run directory {rundir}")
 
     env = S.Env(tg=Tollgate(os.path.abspath(a.bin), rundir), certs=os.path.abspath(a.certs), rundir=rundir,

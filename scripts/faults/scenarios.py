@@ -250,7 +250,9 @@ def finish_clients(row: Row, clients: Clients, since: float) -> None:
 # ---------------------------------------------------------------- 1. kill -9 of the agent
 
 def agent_phase(agent_pid: int, root: str, old_name: Optional[str]) -> str:
-    """What the agent is doing, observed just before the kill (racy by nature; a label)."""
+    """What the agent is doing, observed just before the kill (racy by nature; a label):
+    before staging, staging, nginx -t, reloading (`current` swapped, the probe still answers the
+    previous version), settling (the probe answers the new version; not yet reported)."""
     kids = [cmdline(k) for k in children(agent_pid)]
     if any(" -t" in c or c.endswith("-t") for c in kids if "nginx" in c):
         return "nginx -t"
@@ -269,8 +271,8 @@ def agent_phase(agent_pid: int, root: str, old_name: Optional[str]) -> str:
         return "before staging"
     ans = probe(live_probe_socket(root), timeout=0.2)
     if ans and cur and cur.startswith(f"{ans[0]}-"):
-        return "new version answering (settle/ack)"
-    return "swapped, reloading/probing"
+        return "settling"
+    return "reloading"
 
 
 def agent_kill9(env: Env, n: int) -> Row:
@@ -302,6 +304,7 @@ def agent_kill9(env: Env, n: int) -> Row:
     partial, diverged, not_programmed, lost_after = [], [], [], []
     adoption: dict[str, int] = {}
     not_adopted: list[str] = []
+    restarts: list[tuple[int, int, str]] = []   # (agent log offset, kill number, phase)
     converged = 0
     for i in range(n):
         old = read_live_tree(root)
@@ -331,17 +334,9 @@ def agent_kill9(env: Env, n: int) -> Row:
         tree = read_live_tree(root)
         if tree is None or tree.problems:
             partial.append(f"kill {i + 1} ({phase}): {tree.problems if tree else 'nothing live'}")
-        log_at = os.path.getsize(agent.logfile)
+        restarts.append((os.path.getsize(agent.logfile), i + 1, phase))
         c.start_agent(gw)
         got = c.wait_converged(gw, e, timeout=40)
-        with open(agent.logfile, errors="replace") as lf:
-            lf.seek(log_at)
-            for line in lf:
-                if "nginx: notAdopted" in line or "nginx: adopted" in line:
-                    what = line.split("nginx: ", 1)[1].strip()
-                    adoption[what.split("(")[0]] = adoption.get(what.split("(")[0], 0) + 1
-                    if what.startswith("notAdopted"):
-                        not_adopted.append(f"kill {i + 1} ({phase}): {what}")
         if not got:
             diverged.append(f"kill {i + 1} ({phase}): newest {c.newest(gw)}, probe "
                             f"{probe(live_probe_socket(root))}\n{c.agents[gw.name].tail(8)}")
@@ -363,6 +358,18 @@ def agent_kill9(env: Env, n: int) -> Row:
 
     sampler.stop()
     finish_clients(row, clients, t_start)
+    # What each restarted agent did with the NGINX left running (read once the logs are flushed).
+    c.agents[gw.name].stop()
+    with open(c.agents[gw.name].logfile, "rb") as lf:
+        text = lf.read()
+    for k, (at, kill, phase) in enumerate(restarts):
+        end = restarts[k + 1][0] if k + 1 < len(restarts) else len(text)
+        for line in text[at:end].decode(errors="replace").splitlines():
+            if "nginx: notAdopted" in line or "nginx: adopted" in line:
+                what = line.split("nginx: ", 1)[1].strip()
+                adoption[what.split("(")[0]] = adoption.get(what.split("(")[0], 0) + 1
+                if what.startswith("notAdopted"):
+                    not_adopted.append(f"kill {kill} ({phase}): {what}")
     row.attempts = f"{n} kills ({', '.join(f'{k}: {v}' for k, v in sorted(phases.items()))})"
     if lost_after:
         by_phase: dict[str, int] = {}
