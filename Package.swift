@@ -28,8 +28,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
+        // The rendered file set and its digest, hex encoding. Shared by the renderer, snapshots and the agent.
+        .target(name: "TollgateFiles", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         // Codable types for the Kubernetes objects Tollgate reads, object keys, conditions.
-        .target(name: "TollgateModel", swiftSettings: strict),
+        .target(name: "TollgateModel", dependencies: ["TollgateFiles"], swiftSettings: strict),
         // What a Kubernetes API server would refuse: CRD schema and CEL rules, built-in kinds' rules.
         .target(name: "TollgateAdmission", dependencies: ["TollgateModel"], swiftSettings: strict),
         // Manifest decoding (YAML/JSON, multi-document), the directory loader, status printing.
@@ -44,18 +46,18 @@ let package = Package(
         ], swiftSettings: strict),
         // Graph -> dataplane IR -> NGINX files. Nothing else knows NGINX syntax.
         .target(name: "TollgateNginx", dependencies: [
-            "TollgateModel", "TollgateGraph",
+            "TollgateFiles", "TollgateModel", "TollgateGraph",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // Versioned file sets: digest, bounded history, delta, unified diff, path safety. Pure.
         .target(name: "TollgateSnapshot", dependencies: [
-            "TollgateNginx", .product(name: "Crypto", package: "swift-crypto"),
+            "TollgateFiles", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // Generated protobuf/gRPC code for proto/tollgate/v1 (scripts/generate-proto.sh).
         .target(name: "TollgateProto", dependencies: grpc, swiftSettings: strict),
         // The agent beside NGINX: stream client, atomic applier, NGINX control, version probe.
         .target(name: "TollgateAgent", dependencies: [
-            "TollgateSnapshot", "TollgateProto", .product(name: "Logging", package: "swift-log"),
+            "TollgateFiles", "TollgateSnapshot", "TollgateProto", .product(name: "Logging", package: "swift-log"),
         ] + grpc, swiftSettings: strict),
         // The controller: providers, reconcile loop, snapshot server, admin service, status.
         .target(name: "TollgateControlPlane", dependencies: [
@@ -73,7 +75,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "TollgateTests", dependencies: [
-            "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
+            "TollgateFiles", "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
             "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane", "TollgateAdmission",
             .product(name: "Yams", package: "Yams"),
         ] + grpc, exclude: ["Fixtures"], swiftSettings: strict),

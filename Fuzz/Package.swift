@@ -23,7 +23,8 @@ let package = Package(
         // The library modules, as declared in ../Package.swift (sources are symlinks to ../Sources).
         // TollgateManifests and TollgateGraph also list TollgateAdmission: harmless while they do not
         // import it, and the build keeps working once they do.
-        .target(name: "TollgateModel", swiftSettings: strict),
+        .target(name: "TollgateFiles", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(name: "TollgateModel", dependencies: ["TollgateFiles"], swiftSettings: strict),
         .target(name: "TollgateAdmission", dependencies: ["TollgateModel"], swiftSettings: strict),
         .target(name: "TollgateManifests", dependencies: [
             "TollgateModel", "TollgateAdmission", .product(name: "Yams", package: "Yams"),
@@ -35,7 +36,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         .target(name: "TollgateNginx", dependencies: [
-            "TollgateModel", "TollgateGraph",
+            "TollgateFiles", "TollgateModel", "TollgateGraph",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
 

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Crypto
 import Foundation
+import TollgateFiles
 
 /// Where the version probe's Unix socket is bound and reached. A socket address holds at most
 /// 107 bytes of path (103 on macOS), and the path is written unquoted into `agent/version.conf`,
@@ -41,7 +42,7 @@ public enum ProbeSocketPath {
 
     /// `/tmp/tollgate-UID/HASH` for `runtimeDirectory`.
     static func alias(forRuntimeDirectory runtimeDirectory: String) -> String {
-        let hash = SHA256.hash(data: Data(runtimeDirectory.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.encode(SHA256.hash(data: Data(runtimeDirectory.utf8)).prefix(8))
         return join(aliasDirectory, hash)
     }
 

@@ -21,7 +21,7 @@ enum TreeReader {
         var out: [String: Entry] = [:]
         try walk(directory, relative: "") { rel, full, mode in
             guard let data = FileManager.default.contents(atPath: full) else { throw AgentError.posix("cannot read", full) }
-            out[rel] = Entry(mode: mode, sha256: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+            out[rel] = Entry(mode: mode, sha256: Hex.encode(SHA256.hash(data: data)))
         }
         return out
     }

@@ -52,7 +52,7 @@ public struct DirectoryProvider: Sendable {
         var live: [String: (hash: String, result: ManifestDecoder.Result)] = [:]
         for f in files {
             guard let data = FileManager.default.contents(atPath: f) else { result.unreadable.append(f); continue }
-            let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let hash = Hex.encode(SHA256.hash(data: data))
             let decoded: ManifestDecoder.Result
             if let cached = decodedFiles[f], cached.hash == hash {
                 decoded = cached.result
@@ -125,7 +125,7 @@ public struct DirectoryProvider: Sendable {
         case .endpointSlice: text = describe(store.endpointSlices[key])
         case .nginxProxy: text = describe(store.nginxProxies[key])
         }
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: Data(text.utf8)))
     }
 
     static func setGeneration(_ g: Int64, of key: ObjectKey, in store: inout Store) {

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Crypto
 import Foundation
+import TollgateModel
 
 /// The layout of a controller's state directory (shared by `standalone`, `controller` and the CLI).
 public struct StateDirectory: Sendable {
@@ -49,7 +50,7 @@ public struct StateDirectory: Sendable {
         let namespace = parts.first ?? "", name = parts.count > 1 ? parts[1] : ""
         let plain = namespace + "__" + name
         if parts.count == 2, isPlain(namespace), isPlain(name), plain.utf8.count <= maxComponentBytes { return plain }
-        let hash = SHA256.hash(data: Data(gateway.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.encode(SHA256.hash(data: Data(gateway.utf8)).prefix(8))
         let readable = String(sanitized(namespace).prefix(20)) + "__" + String(sanitized(name).prefix(maxComponentBytes - 20 - 2 - 1 - hash.count))
         return readable + "_" + hash
     }

@@ -1,4 +1,3 @@
-import TollgateNginx
 
 /// The difference between a target file set and what an agent holds, as a `Snapshot` message
 /// carries it: paths to write and paths to delete.

@@ -1,5 +1,4 @@
 import Foundation
-import TollgateNginx
 
 /// Unified diffs between two file sets, in the format of `diff -u` (git-style `a/` and `b/`
 /// prefixes, `/dev/null` for added and removed files, 3 lines of context). Pure and deterministic:

@@ -15,13 +15,24 @@ public struct RenderedFile: Sendable, Hashable {
         self.contents = data; self.mode = mode
     }
 
-    public var sha256: String { SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined() }
+    /// A file from raw bytes (what an agent reads from disk or receives in a `FileUpsert`).
+    public init(contents: Data, mode: UInt16) {
+        self.contents = contents; self.mode = mode
+    }
+
+    public var sha256: String { Hex.encode(SHA256.hash(data: contents)) }
 }
 
-/// The files of one Gateway's NGINX configuration, by path relative to the config root.
+/// The files of one Gateway's NGINX configuration, by path relative to the config root: what the
+/// renderer produces, what a snapshot carries and what an agent holds on disk.
 public struct RenderedFiles: Sendable, Equatable {
     public var files: [String: RenderedFile] = [:]
     public init() {}
+
+    /// A file set from files by relative path.
+    public init(files: [String: RenderedFile]) {
+        self.files = files
+    }
 
     /// The main configuration file, relative to the root.
     public static let mainConfig = "nginx.conf"
@@ -31,12 +42,24 @@ public struct RenderedFiles: Sendable, Equatable {
 
     /// sha256 over the sorted file set (path, mode and content hash of each file).
     public var digest: String {
+        Self.digest(hashes: files.mapValues { ($0.sha256, $0.mode) })
+    }
+
+    /// sha256 of every file, by path (what an agent reports in its hello).
+    public var fileHashes: [String: String] {
+        files.mapValues(\.sha256)
+    }
+
+    /// The digest of a set described only by its per-file hashes and modes (the formula of
+    /// `digest`, so an agent can compute it from disk): sha256 over `path \0 mode(octal) \0 sha256 \n`
+    /// for every file in path order.
+    public static func digest(hashes: [String: (sha256: String, mode: UInt16)]) -> String {
         var h = SHA256()
-        for p in paths {
-            let f = files[p]!
+        for p in hashes.keys.sorted() {
+            let f = hashes[p]!
             h.update(data: Data("\(p)\0\(String(f.mode, radix: 8))\0\(f.sha256)\n".utf8))
         }
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(h.finalize())
     }
 
     /// Writes the files under `directory` (created if missing), with their modes.
@@ -55,3 +78,7 @@ public struct RenderedFiles: Sendable, Equatable {
         }
     }
 }
+
+/// A set of configuration files by relative path — what a snapshot carries and what an agent
+/// holds on disk.
+public typealias FileSet = RenderedFiles
