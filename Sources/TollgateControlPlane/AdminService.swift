@@ -21,7 +21,8 @@ public struct AdminService: Tollgate_V1_AdminService.SimpleServiceProtocol {
 
     public func listSnapshots(request: Tollgate_V1_ListSnapshotsRequest, context: ServerContext) async throws -> Tollgate_V1_ListSnapshotsResponse {
         var r = Tollgate_V1_ListSnapshotsResponse()
-        let names = request.gateway.isEmpty ? await core.gatewayNames : [request.gateway]
+        let names: [GatewayRef]
+        if request.gateway.isEmpty { names = await core.gatewayNames } else { names = [try Self.gateway(request.gateway)] }
         for name in names {
             guard let h = await core.history(gateway: name) else {
                 if !request.gateway.isEmpty { throw RPCError(code: .notFound, message: "no snapshots for Gateway \(name)") }
@@ -57,14 +58,24 @@ public struct AdminService: Tollgate_V1_AdminService.SimpleServiceProtocol {
         return r
     }
 
+    /// A Gateway named in a request.
+    static func gateway(_ text: String) throws -> GatewayRef {
+        guard let ref = GatewayRef(parsing: text) else {
+            throw RPCError(code: .invalidArgument, message: "a Gateway is NAMESPACE/NAME, not \(text)")
+        }
+        return ref
+    }
+
     private func lookup(_ gateway: String, _ version: UInt64) async throws -> (SnapshotHistory, Snapshot) {
-        var name = gateway
-        if name.isEmpty {
+        let name: GatewayRef
+        if gateway.isEmpty {
             let names = await core.gatewayNames
             guard names.count == 1 else {
-                throw RPCError(code: .invalidArgument, message: "several Gateways have snapshots (\(names.joined(separator: ", "))); name one with --gateway NAMESPACE/NAME")
+                throw RPCError(code: .invalidArgument, message: "several Gateways have snapshots (\(names.map(\.description).joined(separator: ", "))); name one with --gateway NAMESPACE/NAME")
             }
             name = names[0]
+        } else {
+            name = try Self.gateway(gateway)
         }
         guard let h = await core.history(gateway: name) else { throw RPCError(code: .notFound, message: "no snapshots for Gateway \(name)") }
         guard let s = h.snapshot(version: version) else {

@@ -43,18 +43,23 @@ public struct AgentService: Tollgate_V1_AgentService.SimpleServiceProtocol {
                                message: "the client certificate names Gateway \(named ?? "(none)"), not \(hello.gateway); snapshots hold private keys and are sent only to that Gateway's agents")
             }
         }
-        let session: Int, outbox: AsyncStream<Tollgate_V1_ControllerMessage>
-        do { (session, outbox) = try await core.connect(hello: hello) } catch {
+        let valid: AgentHello
+        do { valid = try AgentWire.hello(hello) } catch {
+            await core.refused(hello: error)
             throw RPCError(code: .invalidArgument, message: error.description)
         }
+        let (session, outbox) = await core.connect(hello: valid)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await message in outbox { try await response.write(message) }
+                    for await delivery in outbox {
+                        for message in AgentWire.messages(delivery) { try await response.write(message) }
+                    }
                 }
                 while let message = try await messages.next() {
                     switch message.kind {
-                    case .result(let r)?: await core.result(session: session, r)
+                    case .result(let r)?:
+                        if let report = AgentWire.report(r) { await core.result(session: session, report) }
                     case .health(let h)?: await core.health(session: session, serving: h.serving, reason: h.reason)
                     default: break
                     }

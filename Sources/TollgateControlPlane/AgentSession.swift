@@ -1,21 +1,45 @@
-import TollgateProto
+import TollgateModel
 
 /// One connected agent stream, as the controller sees it.
 struct AgentSession: Sendable {
+    /// Where the session is in the exchange of versions.
+    enum State: Sendable, Equatable {
+        /// Nothing sent is unanswered: the agent holds `digest`/`hashes`.
+        case idle
+        /// `version` was sent and not yet answered: the agent holds its files next (or rejects
+        /// it). Left by a result for it or a newer version (the agent coalesces).
+        case applying(version: UInt64)
+    }
+
     let id: Int
-    let gateway: String
+    let gateway: GatewayRef
     let agentID: String
     let dryRun: Bool
+    var state: State = .idle
     /// sha256 of the files the agent holds (its hello, updated after each apply).
     var hashes: [String: String]
     var digest: String
     var appliedVersion: UInt64
     /// The last version sent on this stream (never send the same version twice).
     var lastSentVersion: UInt64 = 0
-    /// The newest version sent and not yet answered: the agent holds its files next (or rejects
-    /// it). Cleared by a result for it or a newer version (the agent coalesces).
-    var inFlightVersion: UInt64?
-    let outbox: AsyncStream<Tollgate_V1_ControllerMessage>.Continuation
+    let outbox: AsyncStream<SnapshotDelivery>.Continuation
+
+    init(id: Int, hello: AgentHello, outbox: AsyncStream<SnapshotDelivery>.Continuation) {
+        self.id = id
+        gateway = hello.gateway
+        agentID = hello.agentID
+        dryRun = hello.dryRun
+        hashes = hello.fileHashes
+        digest = hello.appliedDigest
+        appliedVersion = hello.appliedVersion
+        self.outbox = outbox
+    }
+
+    /// The version being applied, if any.
+    var inFlightVersion: UInt64? {
+        if case .applying(let v) = state { return v }
+        return nil
+    }
 }
 
 /// What the agents of one Gateway last did, for status.

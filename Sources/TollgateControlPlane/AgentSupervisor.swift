@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TollgateModel
 
 /// Standalone mode: one `tollgate agent` child process (with its own NGINX) per accepted
 /// Gateway, restarted if it dies, stopped when its Gateway goes away or on shutdown.
@@ -7,8 +8,8 @@ public actor AgentSupervisor {
     let executable: String
     let state: StateDirectory
     let logger: Logger
-    private var children: [String: Process] = [:]
-    private var restarts: [String: Int] = [:]
+    private var children: [GatewayRef: Process] = [:]
+    private var restarts: [GatewayRef: Int] = [:]
     private var stopping = false
 
     public init(executable: String, state: StateDirectory, logger: Logger = Logger(label: "tollgate.supervisor")) {
@@ -16,16 +17,16 @@ public actor AgentSupervisor {
     }
 
     /// Starts agents for new Gateways and stops those of removed ones.
-    public func reconcile(_ gateways: Set<String>) {
+    public func reconcile(_ gateways: Set<GatewayRef>) {
         guard !stopping else { return }
         for gone in Set(children.keys).subtracting(gateways) { stop(gateway: gone) }
         for gw in gateways.sorted() where children[gw] == nil { start(gateway: gw) }
     }
 
-    private func start(gateway: String) {
+    private func start(gateway: GatewayRef) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["agent", "--controller", "unix://\(state.socket)", "--gateway", gateway,
+        p.arguments = ["agent", "--controller", "unix://\(state.socket)", "--gateway", gateway.description,
                        "--config-root", state.agentRoot(gateway: gateway), "--nginx", "spawn"]
         let logPath = state.agentLog(gateway: gateway)
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
@@ -48,7 +49,7 @@ public actor AgentSupervisor {
         }
     }
 
-    private func exited(gateway: String, process: Process, status: Int32) async {
+    private func exited(gateway: GatewayRef, process: Process, status: Int32) async {
         guard children[gateway] === process else { return }
         children[gateway] = nil
         guard !stopping else { return }
@@ -59,7 +60,7 @@ public actor AgentSupervisor {
         if !stopping && children[gateway] == nil { start(gateway: gateway) }
     }
 
-    private func stop(gateway: String) {
+    private func stop(gateway: GatewayRef) {
         guard let p = children.removeValue(forKey: gateway) else { return }
         logger.info("stopping agent for \(gateway)")
         if p.isRunning { kill(p.processIdentifier, SIGTERM) }
@@ -79,5 +80,5 @@ public actor AgentSupervisor {
     }
 
     /// Process ids of running agents, by Gateway.
-    public var pids: [String: Int32] { children.mapValues(\.processIdentifier) }
+    public var pids: [GatewayRef: Int32] { children.mapValues(\.processIdentifier) }
 }

@@ -10,8 +10,8 @@ enum HelloValidation {
     /// Most file hashes a hello may carry (a Gateway with 100k files is far beyond any real one).
     static let maxFileHashes = 100_000
 
-    /// The Gateway the hello names, or the reason it is refused.
-    static func check(_ hello: Tollgate_V1_Hello) -> Result<ObjectKey, HelloRefusal> {
+    /// The hello as the controller's domain type, or the reason it is refused.
+    static func check(_ hello: Tollgate_V1_Hello) -> Result<AgentHello, HelloRefusal> {
         let parts = hello.gateway.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, DNSName.isLabel(parts[0]), DNSName.isSubdomain(parts[1]) else {
             return .failure(HelloRefusal("hello.gateway must be NAMESPACE/NAME with DNS names, got \(EchoedText.quoted(hello.gateway))"))
@@ -32,7 +32,9 @@ enum HelloValidation {
         guard hello.appliedDigest.isEmpty || isSHA256(hello.appliedDigest) else {
             return .failure(HelloRefusal("hello.applied_digest is not a sha256 in hex"))
         }
-        return .success(ObjectKey(kind: .gateway, namespace: parts[0], name: parts[1]))
+        return .success(AgentHello(gateway: GatewayRef(namespace: parts[0], name: parts[1]), agentID: hello.agentID,
+                                   dryRun: hello.dryRun, appliedVersion: hello.appliedVersion,
+                                   appliedDigest: hello.appliedDigest, fileHashes: hello.fileHashes))
     }
 
     /// 1-256 printable ASCII characters without spaces (the default is `host:/config/root`), so an
@@ -49,5 +51,5 @@ enum HelloValidation {
 /// Why a hello was refused; the agent gets it as the stream's error.
 public struct HelloRefusal: Error, Sendable, CustomStringConvertible {
     public var description: String
-    init(_ d: String) { description = d }
+    public init(_ d: String) { description = d }
 }

@@ -30,10 +30,10 @@ public struct StateDirectory: Sendable {
     public var generations: String { join("generations.json") }
     public var caDirectory: String { join("ca") }
     public var logs: String { join("logs") }
-    /// The config root of the agent serving `gateway` ("ns/name"): `gateways/COMPONENT`.
-    public func agentRoot(gateway: String) -> String { join("gateways/" + Self.component(gateway: gateway)) }
+    /// The config root of the agent serving `gateway`: `gateways/COMPONENT`.
+    public func agentRoot(gateway: GatewayRef) -> String { join("gateways/" + Self.component(gateway: gateway.description)) }
     /// The log of the agent serving `gateway`: `logs/agent-COMPONENT.log`.
-    public func agentLog(gateway: String) -> String { join("logs/agent-" + Self.component(gateway: gateway) + ".log") }
+    public func agentLog(gateway: GatewayRef) -> String { join("logs/agent-" + Self.component(gateway: gateway.description) + ".log") }
 
     /// The longest `component(gateway:)`.
     public static let maxComponentBytes = 64

@@ -1,27 +1,28 @@
 import TollgateGraph
 import TollgateModel
 
-extension ControllerCore {
-    /// Every object's status: the graph's conditions with `Programmed` decided by the agents.
-    /// Gateway and listeners are Programmed=True only once an agent of the Gateway applied and
-    /// probed a version built from the current generation; after a rejection they are
-    /// Programmed=False/Invalid with NGINX's message; before that Pending. Routes are never
-    /// flipped by data-plane failures; dry-run agents never make anything Programmed.
-    public func statusDocuments() -> [StatusDocument] {
+/// Every object's status: the graph's conditions with `Programmed` decided by the agents.
+/// Gateway and listeners are Programmed=True only once an agent of the Gateway applied and
+/// probed a version built from the current generation; while an agent reports NGINX not serving
+/// they are Programmed=False/Pending with its reason; after a rejection Programmed=False/Invalid
+/// with NGINX's message; before that Pending. Routes are never flipped by data-plane failures;
+/// dry-run agents never make anything Programmed. Pure: a function of its inputs.
+enum StatusComposer {
+    static func documents(graph: Graph, store: Store, agents: [GatewayRef: GatewayAgentState]) -> [StatusDocument] {
         var docs = graph.statusDocuments(store: store)
         for i in docs.indices {
             guard case .gateway(var st) = docs[i].status else { continue }
-            let key = ObjectKey(kind: .gateway, namespace: docs[i].metadata.namespace ?? "", name: docs[i].metadata.name)
-            guard let model = graph.gateways[key], model.accepted else { continue }
+            let ref = GatewayRef(namespace: docs[i].metadata.namespace ?? "", name: docs[i].metadata.name)
+            guard let model = graph.gateways[ref.key], model.accepted else { continue }
             let g = model.generation
-            let agent = agentStates[key.namespacedName]
+            let agent = agents[ref]
             let programmed: Condition
             if let down = agent?.notServing {
                 programmed = Condition(ConditionType.programmed, false, Reason.pending, "NGINX is not serving: \(down)", generation: g)
             } else if let rv = agent?.rejectedVersion, rv > (agent?.appliedVersion ?? 0), agent?.rejectedGeneration == g {
                 programmed = Condition(ConditionType.programmed, false, Reason.invalid, "NGINX rejected version \(rv): \(agent?.rejection ?? "")", generation: g)
-            } else if agent?.appliedGeneration == g {
-                programmed = Condition(ConditionType.programmed, true, Reason.programmed, "Version \(agent!.appliedVersion!) is applied and served", generation: g)
+            } else if let agent, agent.appliedGeneration == g, let version = agent.appliedVersion {
+                programmed = Condition(ConditionType.programmed, true, Reason.programmed, "Version \(version) is applied and served", generation: g)
             } else {
                 continue   // the graph's Pending stands
             }
@@ -35,5 +36,12 @@ extension ControllerCore {
             docs[i].status = .gateway(st)
         }
         return docs
+    }
+}
+
+extension ControllerCore {
+    /// Every object's status, as `StatusComposer` composes it from the graph and the agents.
+    public func statusDocuments() -> [StatusDocument] {
+        StatusComposer.documents(graph: reconciler.graph, store: reconciler.store, agents: agentStates)
     }
 }

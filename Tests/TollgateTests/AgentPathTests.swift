@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import TollgateAgent
 import TollgateControlPlane
+import TollgateModel
 import TollgateSnapshot
 
 /// Paths the agent and the standalone supervisor derive from Gateway names and config roots stay
@@ -39,14 +40,14 @@ import TollgateSnapshot
         #expect(StateDirectory.component(gateway: "default/gw") == "default__gw")
         #expect(StateDirectory.component(gateway: "frontend-mtls/gateway") == "frontend-mtls__gateway")
         let state = StateDirectory(path: "/var/lib/tollgate")
-        #expect(state.agentRoot(gateway: "default/gw") == "/var/lib/tollgate/gateways/default__gw")
-        #expect(state.agentLog(gateway: "default/gw") == "/var/lib/tollgate/logs/agent-default__gw.log")
+        #expect(state.agentRoot(gateway: GatewayRef(namespace: "default", name: "gw")) == "/var/lib/tollgate/gateways/default__gw")
+        #expect(state.agentLog(gateway: GatewayRef(namespace: "default", name: "gw")) == "/var/lib/tollgate/logs/agent-default__gw.log")
 
         let longest = Self.longNamespace + "/" + Self.longName
         let c = StateDirectory.component(gateway: longest)
         #expect(c.utf8.count <= StateDirectory.maxComponentBytes, "\(c)")
         #expect(c.hasPrefix("ns-nnnnnnnnnnnnnnnnn__aaaa"), "a readable prefix: \(c)")
-        for path in [state.agentRoot(gateway: longest), state.agentLog(gateway: longest)] {
+        for path in [state.agentRoot(gateway: GatewayRef(parsing: longest)!), state.agentLog(gateway: GatewayRef(parsing: longest)!)] {
             #expect(path.split(separator: "/").allSatisfy { $0.utf8.count <= 255 }, "\(path)")
         }
 

@@ -10,6 +10,7 @@ import TollgateSnapshot
 /// The controller core driven directly (no network): versions, deltas, results and status.
 @Suite struct ControllerCoreTests {
     static let gw = "default/gateway"
+    static let ref = GatewayRef(namespace: "default", name: "gateway")
 
     func store() throws -> Store {
         try DirectoryLoader().load(roots: [Fixtures.golden.appendingPathComponent("shared").path,
@@ -72,7 +73,7 @@ import TollgateSnapshot
         let key = ObjectKey(kind: .httpRoute, namespace: "default", name: "secure-app")
         changed.httpRoutes[key]?.spec.hostnames = ["other.example.com"]
         await core.update(store: changed, changed: [key])
-        let history = await core.history(gateway: Self.gw)
+        let history = await core.history(gateway: Self.ref)
         #expect((history?.latest?.version ?? 0) <= SnapshotHistory.maxVersion)
         _ = await drain(core, a, out)
     }
@@ -94,14 +95,14 @@ import TollgateSnapshot
         var a2 = a
         a2.httpRoutes[key]?.metadata.generation = 3
         await core.update(store: a2, changed: [key])
-        let history = try #require(await core.history(gateway: Self.gw))
+        let history = try #require(await core.history(gateway: Self.ref))
         #expect(history.latest?.version == 3 && history.latest?.digest == history.snapshot(version: 1)?.digest)
         // The agent finishes B, then gets version 3 and applies it.
         await core.result(session: session, result(2, .applied))
         await core.result(session: session, result(3, .applied))
         let sent = await drain(core, session, outbox)
         #expect(sent.map(\.version) == [1, 2, 3], "version 3 must reach the agent, or NGINX keeps serving B")
-        let applied = await core.history(gateway: Self.gw)?.reports(version: 3).first?.outcome
+        let applied = await core.history(gateway: Self.ref)?.reports(version: 3).first?.outcome
         #expect(applied == .applied)
     }
 
@@ -123,7 +124,7 @@ import TollgateSnapshot
             await core.result(session: session, result(2, .rejected, "[emerg] something"))
             _ = await drain(core, session, outbox)
         }
-        let before = try #require(await ControllerCore(historyStore: HistoryStore(directory: dir.path)).history(gateway: Self.gw))
+        let before = try #require(await ControllerCore(historyStore: HistoryStore(directory: dir.path)).history(gateway: Self.ref))
         #expect(before.all.map(\.version) == [1, 2])
         #expect(before.reports(version: 1).map(\.outcome) == [.applied] && before.reports(version: 2).first?.message == "[emerg] something")
         // Blobs holding private keys are 0600; each content is stored once.
@@ -135,9 +136,9 @@ import TollgateSnapshot
         // A restarted controller publishing the same inputs adds no version; a change continues at 3.
         let core = ControllerCore(historyStore: HistoryStore(directory: dir.path))
         await core.update(store: b, changed: Set(b.allKeys))
-        #expect(await core.history(gateway: Self.gw)?.latest?.version == 2)
+        #expect(await core.history(gateway: Self.ref)?.latest?.version == 2)
         await core.update(store: a, changed: [key])
-        let after = try #require(await core.history(gateway: Self.gw))
+        let after = try #require(await core.history(gateway: Self.ref))
         #expect(after.all.map(\.version) == [1, 2, 3] && after.latest?.digest == before.snapshot(version: 1)?.digest)
     }
 
@@ -174,7 +175,7 @@ import TollgateSnapshot
         await core.result(session: session, result(3, .rejected, bind, unbindable: [8080]))
         let second = await listenerMessage()
         #expect(second.contains("next try in 100ms"), "\(second)")
-        #expect(await core.history(gateway: Self.gw)?.reports(version: 4).first?.message == "already serving this digest")
+        #expect(await core.history(gateway: Self.ref)?.reports(version: 4).first?.message == "already serving this digest")
         // Free now: the retry applies and the listener is accepted again.
         let third = await next()
         #expect(third?.version == 5 && third?.trigger.contains("retrying port 8080 (retry 2)") == true)
@@ -258,7 +259,7 @@ import TollgateSnapshot
         #expect(await programmed(core)?.isTrue == false)
 
         // An agent already holding the latest digest gets nothing and counts as applied.
-        let latest = try #require(await core.history(gateway: Self.gw)?.latest)
+        let latest = try #require(await core.history(gateway: Self.ref)?.latest)
         let (e, outE) = try await core.connect(hello: hello(version: 3, digest: latest.digest, hashes: latest.files.fileHashes, id: "e"))
         #expect(await drain(core, e, outE).isEmpty)
         let ok = await programmed(core)
