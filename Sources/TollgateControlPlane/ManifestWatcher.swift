@@ -2,37 +2,37 @@ import Foundation
 import Logging
 import TollgateModel
 
-/// Polls a manifest directory and feeds every change into the controller (within ~250 ms).
-public struct ManifestWatcher: Sendable {
+/// The directory provider, the embedded default: polls manifest directories (every 250 ms by
+/// default) with `DirectoryProvider` and delivers every change. Emulated generations persist in
+/// `generationsFile`, so a restart keeps them.
+public struct ManifestWatcher: Provider {
     public let roots: [String]
-    public let core: ControllerCore
     public let generationsFile: String?
     public let interval: Duration
     let logger: Logger
 
-    public init(roots: [String], core: ControllerCore, generationsFile: String?, interval: Duration = .milliseconds(250),
+    public init(roots: [String], generationsFile: String?, interval: Duration = .milliseconds(250),
                 logger: Logger = Logger(label: "tollgate.manifests")) {
-        self.roots = roots; self.core = core; self.generationsFile = generationsFile; self.interval = interval; self.logger = logger
+        self.roots = roots; self.generationsFile = generationsFile; self.interval = interval; self.logger = logger
     }
 
     /// Loads once (throws if a root is missing), then keeps polling until cancelled.
-    public func run(initialLoad: (@Sendable () -> Void)? = nil) async throws {
+    public func run(deliver: @escaping @Sendable (ProviderUpdate) async -> Void) async throws {
         var provider = DirectoryProvider(roots: roots, generations: loadGenerations())
-        try await poll(&provider)
-        initialLoad?()
+        try await poll(&provider, deliver)
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
-            do { try await poll(&provider) } catch { logger.error("\(error)") }
+            do { try await poll(&provider, deliver) } catch { logger.error("\(error)") }
         }
     }
 
-    /// Applies one change, in order: the controller sees every state exactly once, oldest first.
-    private func poll(_ provider: inout DirectoryProvider) async throws {
+    /// Delivers one change, in order: the controller sees every state exactly once, oldest first.
+    private func poll(_ provider: inout DirectoryProvider, _ deliver: @Sendable (ProviderUpdate) async -> Void) async throws {
         guard let state = try provider.poll() else { return }
         for e in state.errors { logger.error("\(e)") }
         for w in state.warnings { logger.warning("\(w)") }
         saveGenerations(provider.knownGenerations)
-        await core.update(store: state.store, changed: state.changed)
+        await deliver(ProviderUpdate(store: state.store, changed: state.changed))
     }
 
     private func loadGenerations() -> [ObjectKey: Int64] {

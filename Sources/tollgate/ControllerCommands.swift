@@ -33,7 +33,7 @@ struct ControllerOptions: ParsableArguments {
         let core = ControllerCore(versionStore: VersionStore(path: state.versions),
                                   historyStore: HistoryStore(directory: (state.path as NSString).appendingPathComponent("history")),
                                   historyCapacity: history)
-        let watcher = ManifestWatcher(roots: manifests, core: core, generationsFile: state.generations)
+        let provider: any Provider = ManifestWatcher(roots: manifests, generationsFile: state.generations)
         let server = ControllerServer(core: core, socketPath: state.socket, tcp: try tcpConfig(state: state))
         logger.info("state directory \(state.path); agents connect to unix://\(state.socket)")
         try await Signals.run {
@@ -42,7 +42,7 @@ struct ControllerOptions: ParsableArguments {
                 // never races the first render (versions of unchanged digests stay the same).
                 let (loaded, loadedSignal) = AsyncStream<Void>.makeStream()
                 group.addTask {
-                    do { try await watcher.run(initialLoad: { loadedSignal.yield(); loadedSignal.finish() }) } catch {
+                    do { try await core.follow(provider, initialLoad: { loadedSignal.yield(); loadedSignal.finish() }) } catch {
                         loadedSignal.finish()
                         throw error
                     }
