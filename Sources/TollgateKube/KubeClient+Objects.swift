@@ -10,10 +10,13 @@ public struct KubeList: Sendable {
 }
 
 extension KubeClient {
-    /// The object, or nil when it does not exist (404).
-    public func get(_ resource: ResourceType, namespace: String?, name: String) async throws -> KubeObject? {
+    /// The object, or nil when it does not exist (404). `timeout` overrides ``requestTimeout``.
+    public func get(
+        _ resource: ResourceType, namespace: String?, name: String, timeout: Duration? = nil
+    ) async throws -> KubeObject? {
         do {
-            let response = try await send(.GET, APIPath.path(resource, namespace: namespace, name: name))
+            let path = APIPath.path(resource, namespace: namespace, name: name)
+            let response = try await send(.GET, path, timeout: timeout)
             return try KubeObject(json: response.body, of: resource)
         } catch let error as KubeError where error.code == .notFound {
             return nil
@@ -66,15 +69,20 @@ extension KubeClient {
     }
 
     /// Creates the object; returns it as stored. Throws `.alreadyExists` when the name is taken.
-    public func create(_ resource: ResourceType, namespace: String?, json: Data) async throws -> KubeObject {
-        let response = try await send(.POST, APIPath.path(resource, namespace: namespace), body: json)
+    public func create(
+        _ resource: ResourceType, namespace: String?, json: Data, timeout: Duration? = nil
+    ) async throws -> KubeObject {
+        let response = try await send(.POST, APIPath.path(resource, namespace: namespace), body: json, timeout: timeout)
         return try KubeObject(json: response.body, of: resource)
     }
 
     /// Replaces the object (PUT). The JSON must carry `metadata.resourceVersion`; a stale one
     /// throws `.conflict`.
-    public func replace(_ resource: ResourceType, namespace: String?, name: String, json: Data) async throws -> KubeObject {
-        let response = try await send(.PUT, APIPath.path(resource, namespace: namespace, name: name), body: json)
+    public func replace(
+        _ resource: ResourceType, namespace: String?, name: String, json: Data, timeout: Duration? = nil
+    ) async throws -> KubeObject {
+        let path = APIPath.path(resource, namespace: namespace, name: name)
+        let response = try await send(.PUT, path, body: json, timeout: timeout)
         return try KubeObject(json: response.body, of: resource)
     }
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 
 /// A client of one Kubernetes API server over one HTTP connection pool: typed requests on

@@ -104,7 +104,10 @@ extension KubeObject {
     /// `kind`, so they are filled in from the resource type, keeping the rest of the bytes as sent.
     init(json: Data, of resource: ResourceType) throws(KubeError) {
         var object = try KubeObject(json: json)
-        guard object.header.apiVersion == nil || object.header.kind == nil else { return self = object }
+        guard object.header.apiVersion == nil || object.header.kind == nil else {
+            self = object
+            return
+        }
         var prefix = "{"
         if object.header.apiVersion == nil {
             prefix += "\"apiVersion\":\(Self.quoted(resource.apiVersion)),"
@@ -115,7 +118,10 @@ extension KubeObject {
             object.header.kind = resource.kind
         }
         // The header decoded, so the bytes are an object: replace its `{` with the prefix.
-        guard let brace = json.firstIndex(of: UInt8(ascii: "{")) else { return self = object }
+        guard let brace = json.firstIndex(of: UInt8(ascii: "{")) else {
+            self = object
+            return
+        }
         var patched = Data(prefix.utf8)
         patched.append(json[json.index(after: brace)...])
         object.json = patched

@@ -32,15 +32,3 @@ struct KubeconfigMerge: Sendable {
         }
     }
 }
-
-extension KubeconfigFile.Cluster {
-    init() {}
-}
-
-extension KubeconfigFile.User {
-    init() {}
-}
-
-extension KubeconfigFile.Context {
-    init() {}
-}
