@@ -1,0 +1,51 @@
+import Foundation
+
+/// Everything between the socket and the store: bearer-token check, injected failures, content
+/// negotiation, routing and the request log. Independent of the transport, so it outlives
+/// server restarts.
+final class APIServerCore: Sendable {
+    let store: ObjectStore
+    let router: APIRouter
+    let journal = RequestJournal()
+    let token: String
+    let bookmarkInterval: Duration
+
+    init(store: ObjectStore, token: String, bookmarkInterval: Duration) {
+        self.store = store
+        self.token = token
+        self.bookmarkInterval = bookmarkInterval
+        router = APIRouter(store: store, discovery: Discovery(types: store.types), openAPI: OpenAPI(types: store.types))
+    }
+
+    func handle(_ request: APIRequest, serverAddress: String) -> APIOutcome {
+        let visible = KubeAPIServerDouble.Request(method: request.method, path: request.path, query: request.query)
+        let outcome: APIOutcome
+        if request.headers["authorization"] != "Bearer \(token)" {
+            outcome = .response(APIResponse(.unauthorized))
+        } else if let failure = journal.failure(for: visible) {
+            outcome = .response(APIResponse(failure))
+        } else if !APIServerCore.acceptsJSON(request.headers["accept"]) {
+            outcome = .response(APIResponse(APIError(code: 406, reason: "NotAcceptable",
+                                                     message: "only the following media types are accepted: application/json")))
+        } else {
+            outcome = router.route(request, serverAddress: serverAddress)
+        }
+        let status: Int
+        switch outcome {
+        case .response(let r): status = r.status
+        case .watch: status = 200
+        }
+        journal.record(.init(method: request.method, path: request.path, query: request.query, status: status))
+        return outcome
+    }
+
+    /// JSON is served when the Accept header is absent or lists JSON or a wildcard (the other types
+    /// kubectl lists, protobuf and Table, are optional for a server).
+    static func acceptsJSON(_ accept: String?) -> Bool {
+        guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
+        return accept.split(separator: ",").contains { part in
+            let media = part.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            return ["application/json", "application/*", "*/*", "application/yaml"].contains(media)
+        }
+    }
+}
