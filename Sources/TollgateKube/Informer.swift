@@ -14,6 +14,8 @@ public actor Informer {
     public nonisolated let resource: ResourceType
     public nonisolated let namespace: String?
     public nonisolated let labelSelector: LabelSelector?
+    /// A field selector (e.g. `type=kubernetes.io/tls` for Secrets), applied by the server.
+    public nonisolated let fieldSelector: String?
     /// The changes, for one consumer; finishes when ``run()`` returns.
     public nonisolated let events: AsyncStream<InformerEvent>
 
@@ -36,13 +38,14 @@ public actor Informer {
 
     public init(
         client: KubeClient, resource: ResourceType, namespace: String? = nil,
-        labelSelector: LabelSelector? = nil, options: InformerOptions = InformerOptions(),
+        labelSelector: LabelSelector? = nil, fieldSelector: String? = nil, options: InformerOptions = InformerOptions(),
         logger: Logger = Logger(label: "tollgate.kube.informer")
     ) {
         self.client = client
         self.resource = resource
         self.namespace = resource.namespaced ? namespace : nil
         self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
         self.options = options
         var logger = logger
         logger[metadataKey: "resource"] = "\(resource)"
@@ -93,7 +96,7 @@ public actor Informer {
         let listed: KubeList
         do {
             listed = try await client.list(
-                resource, namespace: namespace, labelSelector: labelSelector, limit: options.pageSize)
+                resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, limit: options.pageSize)
         } catch let error as KubeError where error.code == .notFound {
             if !notServed {
                 logger.warning("the API server does not serve this resource; treating it as empty and checking again periodically", metadata: [
@@ -131,7 +134,7 @@ public actor Informer {
     private func watchOnce() async throws {
         let timeout = Int.random(in: options.watchTimeoutSeconds)
         let stream = try await client.watch(
-            resource, namespace: namespace, labelSelector: labelSelector,
+            resource, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
             resourceVersion: resourceVersion, timeoutSeconds: timeout, allowWatchBookmarks: true)
         if watchesOpened > 0 { counters.watchRestarts += 1 }
         watchesOpened += 1
