@@ -71,8 +71,8 @@ public struct KubeError: Error, Sendable, CustomStringConvertible {
             message: status?.message ?? "HTTP \(httpStatus)", retryAfterSeconds: retryAfterSeconds)
     }
 
-    /// The error a watch `ERROR` event carries.
-    static func fromWatchStatus(_ status: KubeStatus, request: String) -> KubeError {
+    /// The error a watch `ERROR` event (``WatchEvent/error(_:)``) carries.
+    public static func fromWatchStatus(_ status: KubeStatus, request: String) -> KubeError {
         let httpStatus = status.code ?? 500
         return KubeError(
             code: code(httpStatus: httpStatus, reason: status.reason), httpStatus: httpStatus,

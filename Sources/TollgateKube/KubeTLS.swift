@@ -31,6 +31,8 @@ enum KubeTLS {
         if config.insecureSkipTLSVerify {
             tls.certificateVerification = .none
         }
+        // A cancelled watch closes its connection; do not wait long for the peer's close_notify.
+        tls.shutdownTimeout = .seconds(1)
         return tls
     }
 }
