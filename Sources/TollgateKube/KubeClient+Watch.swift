@@ -36,6 +36,7 @@ extension KubeClient {
                     var splitter = LineSplitter(maximumLineLength: maximumLineBytes)
                     var ended = false
                     streaming: for try await buffer in response.body {
+                        try Task.checkCancellation()
                         for line in try splitter.append(buffer.readableBytesView) {
                             let event = try WatchEvent.decode(line: line, of: resource)
                             continuation.yield(event)
