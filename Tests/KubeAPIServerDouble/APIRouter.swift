@@ -23,6 +23,8 @@ struct APIRouter: Sendable {
             return .response(APIResponse(status: 200, json: Discovery.version))
         case "healthz", "livez", "readyz":
             return .response(APIResponse(status: 200, text: "ok"))
+        case "openapi" where segments == ["openapi", "v2"] && isGet:
+            return .response(OpenAPI.v2(accept: request.headers["accept"] ?? ""))
         case "openapi":
             guard isGet, let doc = openAPI.document(Array(segments.dropFirst())) else { return .response(APIResponse(.pathNotFound)) }
             return .response(APIResponse(status: 200, json: doc))

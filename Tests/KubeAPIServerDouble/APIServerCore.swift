@@ -24,7 +24,7 @@ final class APIServerCore: Sendable {
             outcome = .response(APIResponse(.unauthorized))
         } else if let failure = journal.failure(for: visible) {
             outcome = .response(APIResponse(failure))
-        } else if !APIServerCore.acceptsJSON(request.headers["accept"]) {
+        } else if !APIServerCore.acceptsJSON(request.headers["accept"]), request.path != "/openapi/v2" {
             outcome = .response(APIResponse(APIError(code: 406, reason: "NotAcceptable",
                                                      message: "only the following media types are accepted: application/json")))
         } else {

@@ -233,11 +233,14 @@ struct ContinueToken {
 
     var encoded: String {
         let json: JSONValue = ["v": "meta.k8s.io/v1", "rv": .int(revision), "start": .string(start.token)]
+        // Go's base64.RawURLEncoding, as the real server.
         return json.serialized().base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     static func decode(_ text: String) throws(APIError) -> ContinueToken {
-        let padded = text + String(repeating: "=", count: (4 - text.count % 4) % 4)
+        let standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        let padded = standard + String(repeating: "=", count: (4 - standard.count % 4) % 4)
         guard let data = Data(base64Encoded: padded), let json = try? JSONValue(parsing: data),
               json["v"]?.stringValue == "meta.k8s.io/v1", let rv = json["rv"]?.intValue,
               let startText = json["start"]?.stringValue, let start = ObjectKey(token: startText)

@@ -19,8 +19,14 @@ extension ObjectStore {
             if let problem = NameValidation.nameProblem(name, for: type) { throw .invalid(type, name, [problem]) }
             let ns = type.namespaced ? (namespace ?? "") : ""
             if type.namespaced {
-                guard s.collections[ResourceType.namespaces.storageKey]?[ObjectKey(namespace: "", name: ns)] != nil else {
+                guard let namespace = s.collections[ResourceType.namespaces.storageKey]?[ObjectKey(namespace: "", name: ns)] else {
                     throw .notFound(.namespaces, ns)
+                }
+                if namespace.metadata["deletionTimestamp"] != nil {
+                    var details = APIError.details(type, name: name)
+                    details["causes"] = [["reason": "NamespaceTerminating", "field": "metadata.namespace",
+                                          "message": .string("namespace \(ns) is being terminated")]]
+                    throw APIError(code: 403, reason: "Forbidden", message: "\(type.qualifiedResource) \"\(name)\" is forbidden: unable to create new content in namespace \(ns) because it is being terminated", details: details)
                 }
             }
             let key = ObjectKey(namespace: ns, name: name)
@@ -144,7 +150,32 @@ extension ObjectStore {
             if options.dryRun { return (existing, true) }
             let result = s.delete(type, key, existing, policy: options.propagationPolicy ?? "Background", types: types)
             s.collectGarbage(types)
+            if type.isNamespace, let uid = existing.uid {
+                // A dispatch queue, not a Task: a test that blocks the cooperative pool (waiting for
+                // `kubectl delete`, which waits for this) must not stall the namespace controller.
+                DispatchQueue.global().asyncAfter(deadline: .now() + ObjectStore.namespaceFinalizationDelay) { [weak self] in
+                    self?.finalizeNamespace(key.name, uid: uid)
+                }
+            }
             return result
+        }
+    }
+
+    /// How long a deleted namespace stays Terminating before its contents and itself are removed.
+    static let namespaceFinalizationDelay = DispatchTimeInterval.milliseconds(300)
+
+    /// The namespace controller: deletes everything in a Terminating namespace, then the namespace.
+    func finalizeNamespace(_ name: String, uid: String) {
+        state.withLock { s in
+            let key = ObjectKey(namespace: "", name: name)
+            guard let namespace = s.collections[ResourceType.namespaces.storageKey]?[key], namespace.uid == uid else { return }
+            for t in types where t.namespaced {
+                for (k, object) in (s.collections[t.storageKey] ?? [:]).sorted(by: { $0.key < $1.key }) where k.namespace == name {
+                    s.commit(.deleted, t, k, object, previous: object)
+                }
+            }
+            s.commit(.deleted, .namespaces, key, namespace, previous: namespace)
+            s.collectGarbage(types)
         }
     }
 
@@ -161,13 +192,15 @@ extension ObjectStore {
 
 extension ObjectStore.State {
     mutating func delete(_ type: ResourceType, _ key: ObjectKey, _ existing: JSONValue, policy: String, types: [ResourceType]) -> (object: JSONValue, deleted: Bool) {
-        if type.kind == "Namespace", type.group.isEmpty {
-            // The namespace controller's work, done at once: delete everything inside first.
-            for t in types where t.namespaced {
-                for (k, object) in (collections[t.storageKey] ?? [:]).sorted(by: { $0.key < $1.key }) where k.namespace == key.name {
-                    commit(.deleted, t, k, object, previous: object)
-                }
-            }
+        if type.isNamespace {
+            // Like the real server: the namespace turns Terminating, the namespace controller
+            // empties and removes it a moment later (`finalizeNamespace`).
+            guard existing.metadata["deletionTimestamp"] == nil else { return (existing, false) }
+            var terminating = existing
+            terminating.setMetadata("deletionTimestamp", .string(ObjectStore.timestamp()))
+            terminating.setMetadata("deletionGracePeriodSeconds", .int(0))
+            terminating["status"] = ["phase": "Terminating"]
+            return (commit(.modified, type, key, terminating, previous: existing), false)
         }
         let uid = existing.uid ?? ""
         switch policy {

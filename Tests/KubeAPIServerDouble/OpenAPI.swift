@@ -1,10 +1,14 @@
+import Foundation
+
 /// A minimal OpenAPI v3 surface: the `/openapi/v3` index and one document per served
 /// group/version that lists every resource path with its operations, `x-kubernetes-group-version-kind`,
 /// the `fieldValidation` query parameter and the PATCH body types the real server accepts (strategic
 /// merge patch for built-in kinds only). No schemas: kubectl then validates on the server
 /// (`fieldValidation=Strict`, which the double accepts and does not enforce) and computes apply
 /// patches from its compiled-in types (built-in kinds) or as JSON merge patches (custom resources).
-/// `/openapi/v2` is not served (404).
+/// `/openapi/v2` is an empty Swagger document (protobuf, which kubectl asks for, or JSON): kubectl
+/// falls back to it when a kind is missing from v3, and skips client-side validation for kinds it
+/// does not describe.
 struct OpenAPI: Sendable {
     let types: [ResourceType]
 
@@ -89,5 +93,19 @@ struct OpenAPI: Sendable {
             op["requestBody"] = ["content": .object(content), "required": true]
         }
         return .object(op)
+    }
+
+    /// The empty Swagger 2.0 document: gnostic's `openapi_v2.Document` protobuf
+    /// (`swagger` = 1, `info` = 2 with `title` = 1) or JSON.
+    static func v2(accept: String) -> APIResponse {
+        guard accept.contains("protobuf") else {
+            return APIResponse(status: 200, json: ["swagger": "2.0", "info": ["title": "Kubernetes", "version": "v1.32.0"], "paths": [:]])
+        }
+        func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] { [number << 3 | 2, UInt8(bytes.count)] + bytes }
+        let info = field(1, Array("Kubernetes".utf8))
+        let document = field(1, Array("2.0".utf8)) + field(2, info)
+        var response = APIResponse(status: 200, text: "", contentType: "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+        response.body = Data(document)
+        return response
     }
 }

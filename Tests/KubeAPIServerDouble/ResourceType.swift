@@ -63,6 +63,8 @@ public struct ResourceType: Sendable, Hashable {
 
     func apiVersion(_ version: String) -> String { group.isEmpty ? version : "\(group)/\(version)" }
 
+    var isNamespace: Bool { group.isEmpty && kind == "Namespace" }
+
     /// Identity of the stored collection: objects are shared by every served version.
     var storageKey: String { "\(group)/\(plural)" }
 }
