@@ -110,7 +110,7 @@ public actor LeaderElector {
                 let body = try mine.newLease(name: config.leaseName, namespace: config.leaseNamespace)
                 _ = try await client.create(.lease, namespace: config.leaseNamespace, json: body, timeout: timeout)
                 observed = (mine, ContinuousClock.now)
-                failures.succeeded("lease create")
+                failures.succeeded("lease acquire or renew")
                 return true
             }
             let record = try LeaseRecord(lease: lease)
@@ -120,7 +120,7 @@ public actor LeaderElector {
             let holder = record.holderIdentity ?? ""
             if !holder.isEmpty, holder != config.identity, let observed,
                ContinuousClock.now < observed.at + .seconds(record.leaseDurationSeconds ?? 0) {
-                failures.succeeded("lease read")
+                failures.succeeded("lease acquire or renew")
                 return false
             }
             var next = mine
@@ -134,7 +134,7 @@ public actor LeaderElector {
             _ = try await client.replace(
                 .lease, namespace: config.leaseNamespace, name: config.leaseName, json: body, timeout: timeout)
             observed = (next, ContinuousClock.now)
-            failures.succeeded("lease update")
+            failures.succeeded("lease acquire or renew")
             return true
         } catch let error as KubeError where error.code == .conflict || error.code == .alreadyExists {
             logger.debug("lost a race for the lease", metadata: ["error": "\(error)"])
@@ -142,7 +142,7 @@ public actor LeaderElector {
         } catch is CancellationError {
             return false
         } catch {
-            failures.failed("lease update", error)
+            failures.failed("lease acquire or renew", error)
             return false
         }
     }
