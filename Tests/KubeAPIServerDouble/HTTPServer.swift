@@ -14,14 +14,14 @@ final class HTTPServer: Sendable {
     }
 
     private let core: APIServerCore
-    private let sslContext: NIOSSLContext
+    private let identity: TLSIdentity
     private let lifecycle = Mutex(Lifecycle.idle)
     private let connections = Mutex([ObjectIdentifier: Channel]())
     private let boundPort = Mutex(0)
 
-    init(core: APIServerCore, identity: TLSIdentity) throws {
+    init(core: APIServerCore, identity: TLSIdentity) {
         self.core = core
-        sslContext = try identity.serverContext()
+        self.identity = identity
     }
 
     var port: Int { boundPort.withLock { $0 } }
@@ -29,7 +29,7 @@ final class HTTPServer: Sendable {
     func start(port: Int) async throws {
         let running = lifecycle.withLock { if case .running = $0 { return true } else { return false } }
         guard !running else { throw KubeAPIServerDouble.LifecycleError.alreadyRunning }
-        let core = self.core, sslContext = self.sslContext
+        let core = self.core, sslContext = try identity.serverContext()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -31,13 +31,13 @@ public final class KubeAPIServerDouble: Sendable {
     ///   - resources: the served types; leave one out to model a CRD that is not installed.
     ///   - bookmarkInterval: how often watches with `allowWatchBookmarks=true` get a BOOKMARK.
     public init(token: String = UUID().uuidString.lowercased(), resources: [ResourceType] = ResourceType.tollgateDefaults,
-                bookmarkInterval: Duration = .seconds(1)) throws
+                bookmarkInterval: Duration = .seconds(1))
     {
         self.token = token
         self.resources = resources
-        identity = try TLSIdentity()
+        identity = TLSIdentity()
         core = APIServerCore(store: ObjectStore(types: resources), token: token, bookmarkInterval: bookmarkInterval)
-        server = try HTTPServer(core: core, identity: identity)
+        server = HTTPServer(core: core, identity: identity)
     }
 
     /// Listens on 127.0.0.1 (`port` 0 picks a free one; pass the old `port` to restart in place).

@@ -12,7 +12,17 @@ struct TLSIdentity: Sendable {
     let certificateDER: [UInt8]
     let privateKeyPEM: String
 
-    init() throws {
+    /// Fresh keys and certificates. Building them only fails on programming errors (a malformed
+    /// extension), hence no `throws`.
+    init() {
+        do {
+            (caPEM, certificateDER, privateKeyPEM) = try TLSIdentity.make()
+        } catch {
+            fatalError("could not build the test CA: \(error)")
+        }
+    }
+
+    private static func make() throws -> (String, [UInt8], String) {
         let now = Date()
         let caKey = P256.Signing.PrivateKey()
         let caName = try DistinguishedName { CommonName("kube-apiserver-double-ca") }
@@ -41,11 +51,9 @@ struct TLSIdentity: Sendable {
                 ])
             },
             issuerPrivateKey: .init(caKey))
-        caPEM = try ca.serializeAsPEM().pemString + "\n"
         var serializer = DER.Serializer()
         try serializer.serialize(leaf)
-        certificateDER = serializer.serializedBytes
-        privateKeyPEM = key.pemRepresentation
+        return (try ca.serializeAsPEM().pemString + "\n", serializer.serializedBytes, key.pemRepresentation)
     }
 
     /// HTTP/1.1 only (ALPN `http/1.1`), TLS 1.2+.

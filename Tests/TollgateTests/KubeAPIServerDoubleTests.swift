@@ -324,6 +324,56 @@ import Testing
         }
     }
 
+    @Test("a selector watch sees an object that stops matching as DELETED and one that starts matching as ADDED; sendInitialEvents ends with the initial-events-end bookmark")
+    func selectorWatchTransitions() async throws {
+        try await withDouble { h in
+            try h.double.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a", "namespace": "default", "labels": ["app": "web"]]])
+            let initial = try h.stream("/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=app%3Dweb")
+            defer { initial.stop() }
+            let first = try await initial.waitForEvents { $0.count >= 2 }
+            #expect(first[0]["type"] == "ADDED")
+            #expect(first[1]["type"] == "BOOKMARK")
+            #expect(first[1][path: ["object", "metadata", "annotations", "k8s.io/initial-events-end"]] == "true")
+
+            var a = try #require(h.double.get(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "a"))
+            a["metadata"]?["labels"] = ["app": "db"]
+            a = try h.double.update(a)
+            a["metadata"]?["labels"] = ["app": "web"]
+            try h.double.update(a)
+            let events = try await initial.waitForEvents { $0.filter { $0["type"] != "BOOKMARK" }.count >= 3 }.filter { $0["type"] != "BOOKMARK" }
+            #expect(events.map { $0["type"] } == ["ADDED", "DELETED", "ADDED"])
+        }
+    }
+
+    @Test("a list at an exact older resourceVersion shows that state; deletecollection removes what the selector matches; a Terminating namespace refuses new objects")
+    func exactListsAndCollections() async throws {
+        try await withDouble { h in
+            let a = try h.double.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a", "namespace": "default", "labels": ["x": "1"]]])
+            let rv = try #require(a[path: ["metadata", "resourceVersion"]]?.stringValue)
+            try h.double.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "b", "namespace": "default", "labels": ["x": "1"]]])
+            try h.double.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "c", "namespace": "default"]])
+            let old = try #require(try h.curl("GET", "/api/v1/namespaces/default/configmaps?resourceVersion=\(rv)&resourceVersionMatch=Exact").body)
+            #expect(old["items"]?.arrayValue?.count == 1)
+            #expect(old[path: ["metadata", "resourceVersion"]] == .string(rv))
+            #expect(try h.curl("GET", "/api/v1/namespaces/default/configmaps?resourceVersion=999999").status == 504, "a resourceVersion from the future")
+
+            let deleted = try h.curl("DELETE", "/api/v1/namespaces/default/configmaps?labelSelector=x%3D1")
+            #expect(deleted.status == 200)
+            #expect(try h.double.list(apiVersion: "v1", kind: "ConfigMap", namespace: "default").compactMap { $0[path: ["metadata", "name"]] } == ["c"])
+            h.double.compact()
+            #expect(try h.curl("GET", "/api/v1/namespaces/default/configmaps?resourceVersion=\(rv)&resourceVersionMatch=Exact").status == 410)
+
+            try h.double.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "doomed"]])
+            try h.double.delete(apiVersion: "v1", kind: "Namespace", name: "doomed")
+            let terminating = try #require(h.double.get(apiVersion: "v1", kind: "Namespace", name: "doomed"))
+            #expect(terminating[path: ["status", "phase"]] == "Terminating")
+            let refused = #expect(throws: APIError.self) {
+                try h.double.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "late", "namespace": "doomed"]])
+            }
+            #expect(refused?.code == 403 && refused?.reason == "Forbidden")
+        }
+    }
+
     @Test("dropWatches ends open streams cleanly; a re-watch from the last resourceVersion misses nothing")
     func dropWatches() async throws {
         try await withDouble { h in
@@ -768,7 +818,7 @@ private struct Harness {
 private func withDouble(resources: [ResourceType] = ResourceType.tollgateDefaults, bookmarkInterval: Duration = .seconds(1),
                         _ body: (Harness) async throws -> Void) async throws
 {
-    let double = try KubeAPIServerDouble(resources: resources, bookmarkInterval: bookmarkInterval)
+    let double = KubeAPIServerDouble(resources: resources, bookmarkInterval: bookmarkInterval)
     try await double.start()
     let dir = try Processes.temporaryDirectory("kube-double")
     let kubeconfig = dir.appendingPathComponent("kubeconfig").path
