@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The rendered file set and its digest, hex encoding. Shared by the renderer, snapshots and the agent.
@@ -66,18 +70,48 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
         ] + grpc, swiftSettings: strict),
+        // Our Kubernetes client: kubeconfig and in-cluster config, typed errors, list/watch
+        // informers, status updates with conflict retry, Lease leader election. JSON in, JSON out.
+        .target(name: "TollgateKube", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        // Kubernetes mode: the Kubernetes provider, status writes, the CA Secret, leader election.
+        .target(name: "TollgateKubernetes", dependencies: [
+            "TollgateKube", "TollgateModel", "TollgateManifests", "TollgateControlPlane",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // The thin CLI.
         .executableTarget(name: "tollgate", dependencies: [
             "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
-            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane",
+            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane", "TollgateKube", "TollgateKubernetes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // An in-test Kubernetes API server (the real REST wire protocol over HTTPS) that kubectl drives.
+        .target(name: "KubeAPIServerDouble", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/KubeAPIServerDouble", swiftSettings: strict),
         .testTarget(name: "TollgateTests", dependencies: [
             "TollgateFiles", "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
             "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane", "TollgateAdmission",
+            "TollgateKube", "TollgateKubernetes", "KubeAPIServerDouble",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ] + grpc, exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -22,6 +22,7 @@ public actor ControllerCore {
     let portRetryPolicy: PortRetry.Policy
     private var lastChanged: Set<ObjectKey> = []
     private var gatewayWatchers: [AsyncStream<Set<GatewayRef>>.Continuation] = []
+    private var statusWatchers: [AsyncStream<Void>.Continuation] = []
 
     /// - Parameter historyStore: where snapshot histories persist; they are loaded from it here, so
     ///   versions, diffs and reports survive a restart.
@@ -68,6 +69,20 @@ public actor ControllerCore {
         let accepted = acceptedGateways
         for w in gatewayWatchers { w.yield(accepted) }
         for id in sessions.keys { push(session: id) }
+        statusMayHaveChanged()
+    }
+
+    /// A signal each time the status may have changed (inputs, agent results, health,
+    /// disconnects); coalesced, so a slow reader sees one pending signal, not a backlog.
+    public func statusChanges() -> AsyncStream<Void> {
+        let (stream, cont) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        cont.yield()
+        statusWatchers.append(cont)
+        return stream
+    }
+
+    func statusMayHaveChanged() {
+        for w in statusWatchers { w.yield() }
     }
 
     // MARK: Agents
@@ -95,6 +110,7 @@ public actor ControllerCore {
         agentStates[s.gateway] = st
         if let next { logger.warning("agent \(s.agentID): NGINX for \(s.gateway) is not serving: \(next)") }
         else { logger.info("agent \(s.agentID): NGINX for \(s.gateway) serves again") }
+        statusMayHaveChanged()
     }
 
     public func disconnect(session id: Int) {
@@ -103,6 +119,7 @@ public actor ControllerCore {
             if !sessions.values.contains(where: { $0.gateway == s.gateway }) { agentStates[s.gateway]?.notServing = nil }
             s.outbox.finish()
             logger.info("agent \(s.agentID) for \(s.gateway) disconnected")
+            statusMayHaveChanged()
         }
     }
 
@@ -178,6 +195,7 @@ public actor ControllerCore {
             st.rejectedGeneration = snap.inputGenerations[Self.gatewayInputKey(s.gateway)]
             st.rejection = r.message
             agentStates[s.gateway] = st
+            statusMayHaveChanged()
             // A port NGINX could not bind: stop serving that listener (its status says why) and
             // publish the rest of the Gateway again.
             if let port = r.unbindablePorts.first, let generation = st.rejectedGeneration {
@@ -231,6 +249,7 @@ public actor ControllerCore {
             st.appliedGeneration = snapshot.inputGenerations[Self.gatewayInputKey(gateway)]
         }
         agentStates[gateway] = st
+        statusMayHaveChanged()
     }
 
     /// The key of a Gateway in a snapshot's input generations.
@@ -242,6 +261,8 @@ public actor ControllerCore {
         sessions = [:]
         for w in gatewayWatchers { w.finish() }
         gatewayWatchers = []
+        for w in statusWatchers { w.finish() }
+        statusWatchers = []
     }
 
     // MARK: Inspection

@@ -36,6 +36,9 @@ public struct InternalCA: Sendable {
         return InternalCA(certificatePEM: try cert.serializeAsPEM().pemString, keyPEM: key.pemRepresentation)
     }
 
+    /// The CA's private key (PEM). A secret: stored 0600 or in a Kubernetes Secret, never logged.
+    public var privateKeyPEM: String { keyPEM }
+
     public init(certificatePEM: String, keyPEM: String) {
         self.certificatePEM = certificatePEM
         self.keyPEM = keyPEM

@@ -2,10 +2,12 @@ import ArgumentParser
 import Foundation
 import Logging
 import TollgateControlPlane
+import TollgateKube
+import TollgateKubernetes
 
 /// Options shared by `controller` and `standalone`.
 struct ControllerOptions: ParsableArguments {
-    @Option(help: "Directory (or file) of manifests to serve; repeatable. Changes are picked up within a second.") var manifests: [String]
+    @Option(help: "Directory (or file) of manifests to serve; repeatable. Changes are picked up within a second.") var manifests: [String] = []
     @Option(help: "State directory (socket, versions, agent config roots, logs). Default: $TOLLGATE_STATE_DIR or ~/.local/state/tollgate.") var stateDir: String?
     @Option(help: "Also accept agents over TCP with mutual TLS on HOST:PORT.") var listen: String?
     @Option(help: "Snapshots kept per Gateway.") var history: Int = 50
@@ -66,9 +68,64 @@ struct ControllerOptions: ParsableArguments {
 struct ControllerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "controller",
-        abstract: "Run the controller alone: watch manifests, publish versioned snapshots to agents that connect.")
+        abstract: "Run the controller alone: read manifests (or a Kubernetes API server), publish versioned snapshots to agents that connect.")
+
+    enum ProviderKind: String, ExpressibleByArgument, CaseIterable { case directory, kubernetes }
+
+    @Option(help: "Where Gateway API objects come from: directory (--manifests) or kubernetes (an API server).")
+    var provider: ProviderKind = .directory
     @OptionGroup var options: ControllerOptions
-    func run() async throws { try await options.runController() }
+    @OptionGroup var kubernetes: KubernetesControllerOptions
+
+    func validate() throws {
+        switch provider {
+        case .directory:
+            if options.manifests.isEmpty { throw ValidationError("--manifests is required with --provider directory") }
+        case .kubernetes:
+            if !options.manifests.isEmpty { throw ValidationError("--manifests is for --provider directory; with kubernetes the API server is the source") }
+        }
+    }
+
+    func run() async throws {
+        switch provider {
+        case .directory: try await options.runController()
+        case .kubernetes: try await runKubernetes()
+        }
+    }
+
+    func runKubernetes() async throws {
+        LogSetup.bootstrap()
+        let logger = Logger(label: "tollgate.controller")
+        let config = try kubernetes.connection.config()
+        let namespace = kubernetes.connection.controllerNamespace(config)
+        let client = try KubeClient(config: config, logger: Logger(label: "tollgate.kube"))
+        var host = "0.0.0.0", port = 8443
+        if let listen = options.listen {
+            guard let colon = listen.lastIndex(of: ":"), let p = Int(listen[listen.index(after: colon)...]) else {
+                throw ValidationError("--listen must be HOST:PORT")
+            }
+            host = String(listen[..<colon]); port = p
+        }
+        let controller = KubernetesController(client: client, options: .init(
+            namespace: namespace,
+            provider: .init(watchNamespaces: kubernetes.watchNamespace, gatewayClassName: kubernetes.gatewayClass),
+            leaderElection: kubernetes.leaderElection(namespace: namespace),
+            listenHost: host, listenPort: port, serverNames: kubernetes.serverName,
+            state: StateDirectory(path: options.stateDir), historyCapacity: options.history), logger: logger)
+        logger.info("kubernetes provider: \(config); namespace \(namespace)")
+        do {
+            try await Signals.run {
+                try await controller.run { handle in
+                    logger.info("caches synced; \(handle.leading.value ? "leading" : "following")")
+                }
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+        logger.info("controller stopped")
+    }
 }
 
 struct StandaloneCommand: AsyncParsableCommand {
@@ -76,6 +133,10 @@ struct StandaloneCommand: AsyncParsableCommand {
         commandName: "standalone",
         abstract: "Run the controller and, for every accepted Gateway, an agent with its own NGINX, all on this machine.")
     @OptionGroup var options: ControllerOptions
+
+    func validate() throws {
+        if options.manifests.isEmpty { throw ValidationError("--manifests is required") }
+    }
 
     func run() async throws {
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
