@@ -38,7 +38,7 @@ extension ObjectStore {
             meta["uid"] = .string(UUID().uuidString.lowercased())
             meta["creationTimestamp"] = .string(ObjectStore.timestamp())
             for field in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"] { meta[field] = nil }
-            meta["generation"] = type.origin == .custom ? 1 : nil
+            meta["generation"] = type.tracksGeneration ? 1 : nil
             object["metadata"] = .object(meta)
             if type.hasStatus, type.origin == .custom { object["status"] = nil }
             BuiltInDefaults.prepareForCreate(&object, type: type)
@@ -113,18 +113,20 @@ extension ObjectStore {
         updated["metadata"] = .object(meta)
         if type.hasStatus { updated["status"] = existing["status"] }
         BuiltInDefaults.prepareForUpdate(&updated, old: existing, type: type)
-        if type.origin == .custom, specPart(updated, type) != specPart(existing, type) {
+        if type.tracksGeneration, generationPart(updated, type) != generationPart(existing, type) {
             updated.setMetadata("generation", .int((old["generation"]?.intValue ?? 0) + 1))
         }
         return updated
     }
 
-    /// What a CRD's generation tracks: every top-level field but `metadata`, `status` (with a
-    /// status subresource) and the type fields.
-    private static func specPart(_ object: JSONValue, _ type: ResourceType) -> JSONValue {
+    /// What `generation` tracks: for custom resources every top-level field but `metadata`,
+    /// `status` (with a status subresource) and the type fields; for EndpointSlices the same plus
+    /// the labels (their registry strategy).
+    private static func generationPart(_ object: JSONValue, _ type: ResourceType) -> JSONValue {
         var o = object.objectValue ?? [:]
         for field in ["metadata", "apiVersion", "kind"] { o[field] = nil }
         if type.hasStatus { o["status"] = nil }
+        if type.origin == .builtIn { o["metadata"] = ["labels": object.metadata["labels"] ?? .object([:])] }
         return .object(o)
     }
 

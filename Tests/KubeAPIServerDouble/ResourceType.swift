@@ -7,7 +7,8 @@
 public struct ResourceType: Sendable, Hashable {
     /// Built-in kinds follow their own registry strategy; custom resources follow the CRD rules.
     public enum Origin: Sendable, Hashable {
-        /// A kind compiled into kube-apiserver: no `metadata.generation`, strategic merge patch allowed.
+        /// A kind compiled into kube-apiserver: its registry strategy's rules (most keep no
+        /// `metadata.generation`), strategic merge patch allowed.
         case builtIn
         /// A CRD-defined kind: `generation` bumps on any change outside `metadata` and `status`,
         /// strategic merge patch is refused with 415, DELETE returns the object.
@@ -62,6 +63,10 @@ public struct ResourceType: Sendable, Hashable {
     var qualifiedKind: String { group.isEmpty ? kind : "\(kind).\(group)" }
 
     func apiVersion(_ version: String) -> String { group.isEmpty ? version : "\(group)/\(version)" }
+
+    /// Whether the server maintains `metadata.generation`: CRDs do, and of the served built-in
+    /// kinds only EndpointSlice (Secrets, ConfigMaps, Services, Namespaces, Leases and Events have none).
+    var tracksGeneration: Bool { origin == .custom || (group == "discovery.k8s.io" && kind == "EndpointSlice") }
 
     var isNamespace: Bool { group.isEmpty && kind == "Namespace" }
 

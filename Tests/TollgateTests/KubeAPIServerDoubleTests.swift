@@ -193,7 +193,13 @@ import Testing
             let secret = try h.double.create(["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s", "namespace": "default"], "stringData": ["k": "v"]])
             #expect(secret[path: ["data", "k"]] == "dg==")
             #expect(secret["type"] == "Opaque")
-            #expect(secret[path: ["metadata", "generation"]] == nil, "built-in kinds without a spec keep no generation")
+            #expect(secret[path: ["metadata", "generation"]] == nil, "Secrets keep no generation")
+            var slice = try h.double.create(["apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+                                             "metadata": ["name": "web-abc", "namespace": "default", "labels": ["kubernetes.io/service-name": "web"]],
+                                             "endpoints": [["addresses": ["10.0.0.1"]]], "ports": [["port": 8080]]])
+            #expect(slice[path: ["metadata", "generation"]] == 1)
+            slice["endpoints"] = [["addresses": ["10.0.0.2"]]]
+            #expect(try h.double.update(slice)[path: ["metadata", "generation"]] == 2, "EndpointSlices track their endpoints")
         }
     }
 
