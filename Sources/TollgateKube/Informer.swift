@@ -31,6 +31,7 @@ public actor Informer {
     private var failures: FailureLog
     private var notServed = false
     private var watchesOpened = 0
+    private var started = false
     /// Counters for metrics.
     public private(set) var counters = InformerCounters()
     /// Whether a list has completed, so ``objects`` reflects the cluster.
@@ -59,8 +60,13 @@ public actor Informer {
     /// The cached objects.
     public var objects: [KubeObjectKey: KubeObject] { cache }
 
-    /// Lists and watches until the calling task is cancelled, then finishes ``events``.
+    /// Lists and watches until the calling task is cancelled, then finishes ``events``. Call once.
     public func run() async {
+        guard !started else {
+            logger.error("Informer.run() called more than once; the second call does nothing")
+            return
+        }
+        started = true
         defer { continuation.finish() }
         while !Task.isCancelled {
             do {

@@ -9,11 +9,15 @@ extension KubeClient {
     /// `…/status` carrying the resourceVersion that was read; on 409 Conflict the object is read
     /// again and the closure runs again, up to `maxAttempts` times with a short jittered pause.
     ///
+    /// The closure runs in the caller's isolation (`isolation`), so an actor can compute the
+    /// status from its own state.
+    ///
     /// - Returns: whether a write happened; false also when the object does not exist.
     /// - Throws: ``KubeError`` (`.conflict` when every attempt lost the race).
     @discardableResult
     public func updateStatus(
         _ resource: ResourceType, namespace: String?, name: String, maxAttempts: Int = 5,
+        isolation: isolated (any Actor)? = #isolation,
         _ computeStatus: (KubeObject) throws -> Data?
     ) async throws -> Bool {
         var backoff = Backoff(initial: .milliseconds(20), maximum: .milliseconds(500))

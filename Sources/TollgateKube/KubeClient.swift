@@ -42,6 +42,9 @@ public final class KubeClient: Sendable {
         configuration.timeout = .init(connect: .seconds(10))
         // Each watch holds an HTTP/1.1 connection; leave room for many.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        // A refused connection or TLS handshake fails the request at once, so the caller's
+        // backoff and logging see it, instead of retrying silently until the request deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         var url = URLComponents(url: config.server, resolvingAgainstBaseURL: false)
         if let serverName = config.tlsServerName, let host = url?.host, serverName != host {
             // Verify the certificate (and send SNI) for the configured name, connect to the real host.

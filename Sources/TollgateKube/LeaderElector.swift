@@ -23,6 +23,7 @@ public actor LeaderElector {
     /// The last record read or written, and when this process first saw it.
     private var observed: (record: LeaseRecord, at: ContinuousClock.Instant)?
     private var failures: FailureLog
+    private var started = false
 
     public init(client: KubeClient, config: LeaderElectionConfig, logger: Logger = Logger(label: "tollgate.kube.leader")) {
         self.client = client
@@ -38,10 +39,16 @@ public actor LeaderElector {
     /// Competes for the Lease until the calling task is cancelled: acquire, renew while leading,
     /// back to competing after losing. The callbacks run on leadership changes and should return
     /// quickly. On cancellation a leader releases the Lease (if configured) and stops leading.
+    /// Call once.
     public func run(
         onStartedLeading: @Sendable () -> Void = {},
         onStoppedLeading: @Sendable () -> Void = {}
     ) async {
+        guard !started else {
+            logger.error("LeaderElector.run() called more than once; the second call does nothing")
+            return
+        }
+        started = true
         defer { continuation.finish() }
         while !Task.isCancelled {
             guard await acquire() else { break }

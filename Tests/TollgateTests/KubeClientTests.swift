@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import Testing
 import TollgateKube
+import X509
 
 /// The client against the API server double: CRUD and its errors, paging, watches, discovery,
 /// token rotation, and status updates with optimistic concurrency.
@@ -225,6 +227,83 @@ import TollgateKube
             // Nothing to say: no write either.
             #expect(try await !client.updateStatus(Self.routes, namespace: "default", name: "r") { _ in nil })
             #expect(try await !client.updateStatus(Self.routes, namespace: "default", name: "gone") { _ in Data("{}".utf8) })
+        }
+    }
+
+    /// A controller-like actor that computes statuses from its own state.
+    actor StatusWriter {
+        let client: KubeClient
+        var accepted = "True"
+        var computed = 0
+
+        init(client: KubeClient) { self.client = client }
+
+        func write(_ name: String) async throws -> Bool {
+            try await client.updateStatus(KubeClientTests.routes, namespace: "default", name: name) { _ in
+                computed += 1  // actor state, touched synchronously in the closure
+                return Data(#"{"parents":[{"conditions":[{"type":"Accepted","status":"\#(accepted)"}]}]}"#.utf8)
+            }
+        }
+    }
+
+    @Test func updateStatusFromAnActor() async throws {
+        try await withKubeServer { _, client in
+            _ = try await client.create(Self.routes, namespace: "default", json: Self.route("r"))
+            let writer = StatusWriter(client: client)
+            #expect(try await writer.write("r"))
+            #expect(try await !writer.write("r"))
+            #expect(await writer.computed == 2)
+        }
+    }
+
+    /// A self-signed client certificate and key, PEM.
+    static func clientIdentity() throws -> (certificate: Data, key: Data) {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("tollgate") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
+            notValidBefore: Date().addingTimeInterval(-60), notValidAfter: Date().addingTimeInterval(3600),
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: Certificate.Extensions {}, issuerPrivateKey: .init(key))
+        return (Data(try certificate.serializeAsPEM().pemString.utf8), Data(key.pemRepresentation.utf8))
+    }
+
+    @Test func tlsSettings() async throws {
+        try await withKubeServer { server, _ in
+            let base = try server.config()
+            func works(_ config: KubeConfig) async throws -> Bool {
+                let client = try KubeClient(config: config, requestTimeout: .seconds(5))
+                defer { Task { try? await client.shutdown() } }
+                do {
+                    _ = try await client.get(Self.configMaps, namespace: "default", name: "x")
+                    return true
+                } catch let error as KubeError where error.code == .transport {
+                    #expect(!error.description.contains(server.token))
+                    return false
+                }
+            }
+            // The CA from the kubeconfig is the only trust root.
+            #expect(try await works(base))
+            var untrusted = base
+            untrusted.certificateAuthority = nil
+            #expect(try await !works(untrusted))
+            untrusted.insecureSkipTLSVerify = true
+            #expect(try await works(untrusted))
+            // tls-server-name: sent as SNI and verified, while connecting to the URL's host.
+            // (NIOSSL also accepts a certificate whose IP SAN matches the connected address, as
+            // the double's does, so a wrong name cannot be shown to fail here.)
+            var named = base
+            named.tlsServerName = "localhost"
+            #expect(try await works(named))
+            // A client certificate is presented alongside the token.
+            let identity = try Self.clientIdentity()
+            var withCertificate = base
+            withCertificate.credentials.clientCertificate = identity.certificate
+            withCertificate.credentials.clientKey = identity.key
+            #expect(try await works(withCertificate))
+            withCertificate.credentials.clientKey = Data("not a key".utf8)
+            let refused = #expect(throws: KubeError.self) { try KubeClient(config: withCertificate) }
+            #expect(refused?.code == .configuration)
         }
     }
 }

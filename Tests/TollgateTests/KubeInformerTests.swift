@@ -65,7 +65,7 @@ import TollgateKube
         try await withKubeServer { server, client in
             for name in ["a", "b", "c"] { try server.createConfigMap(namespace: "default", name: name) }
             try await Self.withInformer(client) { informer, recorder in
-                try await eventually("the first sync") { !recorder.syncs.isEmpty }
+                try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
                 let first = try #require(recorder.syncs.first)
                 #expect(first.served)
                 #expect(Set(first.objects.keys.map(\.name)) == ["a", "b", "c"])
@@ -75,7 +75,7 @@ import TollgateKube
                 try server.createConfigMap(namespace: "default", name: "d")
                 try server.setLabel(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "a", key: "x", value: "1")
                 try server.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "b")
-                try await eventually("three changes") { recorder.changes.count >= 3 }
+                try await waitUntil("three changes") { recorder.changes.count >= 3 }
                 #expect(recorder.changes == ["added d", "modified a", "deleted b"])
                 let cached = await informer.objects
                 #expect(Set(cached.keys.map(\.name)) == ["a", "c", "d"])
@@ -90,12 +90,12 @@ import TollgateKube
         try await withKubeServer { server, client in
             try server.createConfigMap(namespace: "default", name: "a")
             try await Self.withInformer(client) { informer, recorder in
-                try await eventually("the first sync") { !recorder.syncs.isEmpty }
-                try await eventually("a watch") { server.requests.contains { $0.isWatch } }
+                try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
+                try await waitUntil("a watch") { server.requests.contains { $0.isWatch } }
                 server.dropWatches()
-                try await eventually("a second watch") { server.requests.filter(\.isWatch).count >= 2 }
+                try await waitUntil("a second watch") { server.requests.filter(\.isWatch).count >= 2 }
                 try server.createConfigMap(namespace: "default", name: "after")
-                try await eventually("the change after the drop") { recorder.changes == ["added after"] }
+                try await waitUntil("the change after the drop") { recorder.changes == ["added after"] }
                 let counters = await informer.counters
                 #expect(counters.lists == 1)
                 #expect(counters.relists == 0)
@@ -111,16 +111,16 @@ import TollgateKube
         try await withKubeServer { server, client in
             for name in ["keep", "gone"] { try server.createConfigMap(namespace: "default", name: name) }
             try await Self.withInformer(client) { informer, recorder in
-                try await eventually("the first sync") { !recorder.syncs.isEmpty }
+                try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
                 // Disconnect the informer, change things, and forget the history it would need.
                 server.failRequests(status: 503, count: nil, pathContaining: "/configmaps", watches: true)
                 server.dropWatches()
-                try await eventually("a refused watch") { server.requests.contains { $0.isWatch && $0.status == 503 } }
+                try await waitUntil("a refused watch") { server.requests.contains { $0.isWatch && $0.status == 503 } }
                 try server.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "gone")
                 try server.createConfigMap(namespace: "default", name: "new")
                 server.compact()
                 server.clearFailures()
-                try await eventually("a relist") { recorder.syncs.count >= 2 }
+                try await waitUntil("a relist") { recorder.syncs.count >= 2 }
                 let relist = recorder.syncs[1]
                 #expect(relist.deleted.map(\.name) == ["gone"])
                 #expect(relist.added.map(\.name) == ["new"])
@@ -136,12 +136,12 @@ import TollgateKube
         let logs = LogCapture()
         try await withKubeServer { server, client in
             try await Self.withInformer(client, logger: logs.logger()) { informer, recorder in
-                try await eventually("the first sync") { !recorder.syncs.isEmpty }
+                try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
                 server.failRequests(status: 503, count: 5, pathContaining: "/configmaps")
                 server.dropWatches()
-                try await eventually("five failures") { server.requests.filter { $0.status == 503 }.count == 5 }
+                try await waitUntil("five failures") { server.requests.filter { $0.status == 503 }.count == 5 }
                 try server.createConfigMap(namespace: "default", name: "later")
-                try await eventually("the change after recovery") { recorder.changes.contains("added later") }
+                try await waitUntil("the change after recovery") { recorder.changes.contains("added later") }
                 let counters = await informer.counters
                 #expect(counters.errors == 5)
                 let warnings = logs.at(.warning)
@@ -156,11 +156,11 @@ import TollgateKube
         let logs = LogCapture()
         try await withKubeServer(.olderGatewayAPI) { server, client in
             try await Self.withInformer(client, Self.policies, logger: logs.logger()) { informer, recorder in
-                try await eventually("an empty sync") { !recorder.syncs.isEmpty }
+                try await waitUntil("an empty sync") { !recorder.syncs.isEmpty }
                 let sync = try #require(recorder.syncs.first)
                 #expect(!sync.served)
                 #expect(sync.objects.isEmpty)
-                try await eventually("rechecks") {
+                try await waitUntil("rechecks") {
                     server.requests.filter { $0.path.hasSuffix("/backendtlspolicies") }.count >= 3
                 }
                 #expect(logs.at(.warning).count == 1)
@@ -177,11 +177,26 @@ import TollgateKube
             // The first list says "not served" (as before a CRD is installed); the recheck finds it.
             server.failRequests(status: 404, count: 1, pathContaining: "/configmaps", watches: false)
             try await Self.withInformer(client, logger: logs.logger()) { _, recorder in
-                try await eventually("a served sync") { recorder.syncs.contains { $0.served } }
+                try await waitUntil("a served sync") { recorder.syncs.contains { $0.served } }
                 #expect(recorder.syncs.first?.served == false)
                 #expect(recorder.syncs.last?.objects.keys.map(\.name) == ["a"])
                 #expect(logs.at(.warning).count == 1)
                 #expect(logs.at(.info).contains { $0.message.contains("serves this resource now") })
+            }
+        }
+    }
+
+    @Test func restartedServerIsRejoinedFromTheLastVersion() async throws {
+        let logs = LogCapture()
+        try await withKubeServer { server, client in
+            try await Self.withInformer(client, logger: logs.logger()) { informer, recorder in
+                try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
+                try await waitUntil("a watch") { server.requests.contains { $0.isWatch } }
+                try await server.restart()
+                try server.createConfigMap(namespace: "default", name: "after-restart")
+                try await waitUntil("the change after the restart") { recorder.changes == ["added after-restart"] }
+                #expect(await informer.counters.relists == 0)
+                #expect(recorder.syncs.count == 1)
             }
         }
     }
