@@ -59,14 +59,14 @@ import TollgateKube
         try await withKubeServer { _, client in
             let a = Candidate(client, Self.config("a"))
             let b = Candidate(client, Self.config("b"))
-            try await eventually("a leader") {
+            try await waitUntil("a leader") {
                 let aLeads = await a.elector.isLeader
                 let bLeads = await b.elector.isLeader
                 return aLeads || bLeads
             }
             // Watch several renewals go by; at each, exactly one leads and the Lease names it.
             var renewals: Set<String> = []
-            try await eventually("three renewals") {
+            try await waitUntil("three renewals") {
                 guard let spec = try await Self.lease(client), let renewTime = spec.renewTime else { return false }
                 let aLeads = await a.elector.isLeader
                 let bLeads = await b.elector.isLeader
@@ -85,15 +85,15 @@ import TollgateKube
     @Test func releasedLeaseGoesToTheOtherCandidate() async throws {
         try await withKubeServer { _, client in
             let a = Candidate(client, Self.config("a"))
-            try await eventually("a leads") { await a.elector.isLeader }
+            try await waitUntil("a leads") { await a.elector.isLeader }
             let b = Candidate(client, Self.config("b"))
-            try await eventually("b has read the lease") { try await Self.lease(client)?.holderIdentity == "a" }
+            try await waitUntil("b has read the lease") { try await Self.lease(client)?.holderIdentity == "a" }
             await a.stop()
             #expect(a.history == [true, false])
             // Released: nobody holds it, or b already took it — never still a.
             let afterRelease = try #require(try await Self.lease(client))
             #expect(afterRelease.holderIdentity != "a")
-            try await eventually("b leads") { await b.elector.isLeader }
+            try await waitUntil("b leads") { await b.elector.isLeader }
             let spec = try #require(try await Self.lease(client))
             #expect(spec.holderIdentity == "b")
             #expect(spec.leaseTransitions == 1)
@@ -105,13 +105,13 @@ import TollgateKube
     @Test func leaderWhoseRenewalsFailStepsDown() async throws {
         try await withKubeServer { server, client in
             let a = Candidate(client, Self.config("a"))
-            try await eventually("a leads") { await a.elector.isLeader }
+            try await waitUntil("a leads") { await a.elector.isLeader }
             server.failRequests(status: 500, count: nil, pathContaining: "/leases/")
-            try await eventually("a steps down") { a.history == [true, false] }
+            try await waitUntil("a steps down") { a.history == [true, false] }
             #expect(await !a.elector.isLeader)
             server.clearFailures()
             // Its own record is still in the Lease, so it takes it back at once.
-            try await eventually("a leads again") { a.history == [true, false, true] }
+            try await waitUntil("a leads again") { a.history == [true, false, true] }
             #expect(try await Self.lease(client)?.holderIdentity == "a")
             await a.stop()
         }
@@ -128,7 +128,7 @@ import TollgateKube
             let a = Candidate(client, Self.config("a"))
             // The ancient renewTime alone does not count: a waits until it has seen the record
             // unchanged for leaseDurationSeconds by its own clock, then takes over.
-            try await eventually("a takes over") { await a.elector.isLeader }
+            try await waitUntil("a takes over") { await a.elector.isLeader }
             let spec = try #require(try await Self.lease(client))
             #expect(spec.holderIdentity == "a")
             #expect(spec.leaseTransitions == 5)

@@ -36,7 +36,7 @@ final class KubeTestServer: Sendable {
             resources.removeAll { $0.kind == "BackendTLSPolicy" }
             resources = resources.map { $0.kind == "ReferenceGrant" ? $0.serving(versions: ["v1beta1"]) : $0 }
         }
-        let double = try KubeAPIServerDouble(resources: resources, bookmarkInterval: bookmarkInterval)
+        let double = KubeAPIServerDouble(resources: resources, bookmarkInterval: bookmarkInterval)
         try await double.start()
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("kube-double-\(UUID().uuidString)", isDirectory: true)
@@ -169,7 +169,7 @@ func withKubeServer<T>(
 
 /// Waits until `condition` holds, checking every 20 ms; fails the test after `timeout`.
 /// The timeout only bounds a broken test: no assertion depends on how long anything took.
-func eventually(
+func waitUntil(
     _ what: @autoclosure () -> String, timeout: Duration = .seconds(20),
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
