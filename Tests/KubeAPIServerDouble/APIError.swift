@@ -78,6 +78,12 @@ extension APIError {
 
     static func expired(_ message: String) -> APIError { APIError(code: 410, reason: "Expired", message: message) }
 
+    /// A read or watch from a revision the store has not reached yet.
+    static func tooLargeResourceVersion(_ rv: Int, current: Int) -> APIError {
+        APIError(code: 504, reason: "Timeout", message: "Timeout: Too large resource version: \(rv), current: \(current)",
+                 details: ["causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]], "retryAfterSeconds": 1])
+    }
+
     static func methodNotAllowed(_ message: String) -> APIError { APIError(code: 405, reason: "MethodNotAllowed", message: message) }
 
     static func unsupportedMediaType(_ contentType: String, accepted: [String]) -> APIError {

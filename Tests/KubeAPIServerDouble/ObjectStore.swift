@@ -65,26 +65,7 @@ final class ObjectStore: Sendable {
     /// `resourceVersion` + `resourceVersionMatch=Exact`, rebuilt from the event history.
     func list(_ filter: ObjectFilter, _ options: ListOptions) throws(APIError) -> ListResult {
         try state.withLock { (s) throws(APIError) -> ListResult in
-            var start: ObjectKey?
-            var at = s.revision
-            if let token = options.continueToken, !token.isEmpty {
-                let decoded = try ContinueToken.decode(token)
-                guard decoded.revision >= s.compacted else {
-                    throw .expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
-                }
-                at = decoded.revision
-                start = decoded.start
-            } else if let rvText = options.resourceVersion, !rvText.isEmpty, rvText != "0" {
-                guard let rv = Int(rvText), rv > 0 else { throw .badRequest("invalid resource version: \(rvText)") }
-                if rv > s.revision {
-                    throw APIError(code: 504, reason: "Timeout", message: "Timeout: Too large resource version: \(rv), current: \(s.revision)",
-                                   details: ["causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]], "retryAfterSeconds": 1])
-                }
-                if options.resourceVersionMatch == "Exact" {
-                    guard rv >= s.compacted else { throw .expired("too old resource version: \(rv) (\(s.compacted))") }
-                    at = rv
-                }
-            }
+            let (at, start) = try s.listPosition(options)
             let snapshot = s.snapshot(filter.type.storageKey, at: at)
             var keys = snapshot.keys.sorted()
             if let start { keys = keys.filter { $0 > start } }
@@ -136,9 +117,7 @@ final class ObjectStore: Sendable {
                     return nil
                 }
                 if rv > s.revision {
-                    let error = APIError(code: 504, reason: "Timeout", message: "Timeout: Too large resource version: \(rv), current: \(s.revision)",
-                                         details: ["causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]], "retryAfterSeconds": 1])
-                    sink.send(["type": "ERROR", "object": error.status])
+                    sink.send(["type": "ERROR", "object": APIError.tooLargeResourceVersion(rv, current: s.revision).status])
                     sink.finish()
                     return nil
                 }
@@ -186,6 +165,24 @@ final class ObjectStore: Sendable {
 }
 
 extension ObjectStore.State {
+    /// Where a list reads: the revision (current, a continue token's, or an exact
+    /// `resourceVersion`) and the key after which it starts.
+    func listPosition(_ options: ObjectStore.ListOptions) throws(APIError) -> (revision: Int, start: ObjectKey?) {
+        if let token = options.continueToken, !token.isEmpty {
+            let decoded = try ContinueToken.decode(token)
+            guard decoded.revision >= compacted else {
+                throw .expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+            }
+            return (decoded.revision, decoded.start)
+        }
+        guard let text = options.resourceVersion, !text.isEmpty, text != "0" else { return (revision, nil) }
+        guard let rv = Int(text), rv > 0 else { throw .badRequest("invalid resource version: \(text)") }
+        if rv > revision { throw .tooLargeResourceVersion(rv, current: revision) }
+        guard options.resourceVersionMatch == "Exact" else { return (revision, nil) }
+        guard rv >= compacted else { throw .expired("too old resource version: \(rv) (\(compacted))") }
+        return (rv, nil)
+    }
+
     /// One collection as it was at `revision` (which must not be compacted).
     func snapshot(_ storageKey: String, at revision: Int) -> [ObjectKey: JSONValue] {
         var objects = collections[storageKey] ?? [:]

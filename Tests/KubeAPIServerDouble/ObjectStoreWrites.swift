@@ -7,48 +7,37 @@ extension ObjectStore {
     /// POST: creates `body` in `namespace` (ignored for cluster-scoped types).
     func create(_ type: ResourceType, namespace: String?, body: JSONValue, dryRun: Bool = false) throws(APIError) -> JSONValue {
         try state.withLock { (s) throws(APIError) -> JSONValue in
-            var object = body
-            guard case .object = object else { throw .badRequest("the request body must be a JSON object") }
-            var name = object.name ?? ""
-            if name.isEmpty, let prefix = object.metadata["generateName"]?.stringValue, !prefix.isEmpty {
-                repeat { name = prefix + ObjectStore.randomSuffix() } while s.collections[type.storageKey]?[ObjectKey(namespace: namespace ?? "", name: name)] != nil
-            }
-            guard !name.isEmpty else {
-                throw .invalid(type, "", [.init(field: "metadata.name", reason: "FieldValueRequired", message: "Required value: name or generateName is required")])
-            }
-            if let problem = NameValidation.nameProblem(name, for: type) { throw .invalid(type, name, [problem]) }
+            guard case .object = body else { throw .badRequest("the request body must be a JSON object") }
             let ns = type.namespaced ? (namespace ?? "") : ""
-            if type.namespaced {
-                guard let namespace = s.collections[ResourceType.namespaces.storageKey]?[ObjectKey(namespace: "", name: ns)] else {
-                    throw .notFound(.namespaces, ns)
-                }
-                if namespace.metadata["deletionTimestamp"] != nil {
-                    var details = APIError.details(type, name: name)
-                    details["causes"] = [["reason": "NamespaceTerminating", "field": "metadata.namespace",
-                                          "message": .string("namespace \(ns) is being terminated")]]
-                    throw APIError(code: 403, reason: "Forbidden", message: "\(type.qualifiedResource) \"\(name)\" is forbidden: unable to create new content in namespace \(ns) because it is being terminated", details: details)
-                }
-            }
+            let name = try s.newName(for: body, type, namespace: ns)
+            try s.admitCreate(type, name: name, namespace: ns)
             let key = ObjectKey(namespace: ns, name: name)
             if s.collections[type.storageKey]?[key] != nil { throw .alreadyExists(type, name) }
-
-            var meta = object.metadata
-            meta["name"] = .string(name)
-            meta["namespace"] = type.namespaced ? .string(ns) : nil
-            meta["uid"] = .string(UUID().uuidString.lowercased())
-            meta["creationTimestamp"] = .string(ObjectStore.timestamp())
-            for field in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"] { meta[field] = nil }
-            meta["generation"] = type.tracksGeneration ? 1 : nil
-            object["metadata"] = .object(meta)
-            if type.hasStatus, type.origin == .custom { object["status"] = nil }
-            BuiltInDefaults.prepareForCreate(&object, type: type)
-            object["apiVersion"] = .string(type.apiVersion(type.versions[0]))
-            object["kind"] = .string(type.kind)
+            let object = ObjectStore.prepareForCreate(body, type, key)
             if dryRun { return object }
             let stored = s.commit(.added, type, key, object, previous: nil)
             s.collectGarbage(types)
             return stored
         }
+    }
+
+    /// The stored form of a new object: server-owned metadata set, status cleared (custom
+    /// resources with a status subresource), built-in defaults applied.
+    private static func prepareForCreate(_ body: JSONValue, _ type: ResourceType, _ key: ObjectKey) -> JSONValue {
+        var object = body
+        var meta = object.metadata
+        meta["name"] = .string(key.name)
+        meta["namespace"] = type.namespaced ? .string(key.namespace) : nil
+        meta["uid"] = .string(UUID().uuidString.lowercased())
+        meta["creationTimestamp"] = .string(ObjectStore.timestamp())
+        for field in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"] { meta[field] = nil }
+        meta["generation"] = type.tracksGeneration ? 1 : nil
+        object["metadata"] = .object(meta)
+        if type.hasStatus, type.origin == .custom { object["status"] = nil }
+        BuiltInDefaults.prepareForCreate(&object, type: type)
+        object["apiVersion"] = .string(type.apiVersion(type.versions[0]))
+        object["kind"] = .string(type.kind)
+        return object
     }
 
     /// PUT on the object (`statusOnly` false) or on its `status` subresource. `fromPatch` marks the
@@ -67,7 +56,7 @@ extension ObjectStore {
             if givenVersion.isEmpty, type.origin == .custom, !fromPatch {
                 throw .invalid(type, key.name, [.init(field: "metadata.resourceVersion", reason: "FieldValueInvalid", message: "Invalid value: 0: must be specified for an update")])
             }
-            var updated = statusOnly ? ObjectStore.statusUpdate(existing, body) : ObjectStore.objectUpdate(existing, body, type: type)
+            var updated = statusOnly ? ObjectStore.statusUpdate(existing, body) : try ObjectStore.objectUpdate(existing, body, type: type)
             updated["apiVersion"] = existing["apiVersion"]
             updated["kind"] = existing["kind"]
             updated.setMetadata("resourceVersion", existing["metadata"]?["resourceVersion"])
@@ -96,7 +85,7 @@ extension ObjectStore {
     /// The object after a write of the main resource: server-owned metadata and (with a status
     /// subresource) `status` come from the stored object; custom resources get a new
     /// `generation` when anything but `metadata` and `status` changed.
-    static func objectUpdate(_ existing: JSONValue, _ body: JSONValue, type: ResourceType) -> JSONValue {
+    static func objectUpdate(_ existing: JSONValue, _ body: JSONValue, type: ResourceType) throws(APIError) -> JSONValue {
         var updated = body
         var meta = updated.metadata
         let old = existing.metadata
@@ -106,9 +95,12 @@ extension ObjectStore {
         meta["managedFields"] = nil
         meta["selfLink"] = nil
         if let deleting = old["deletionTimestamp"], !deleting.isNull {
-            // Finalizers may only be removed once deletion started, not added.
-            let kept = (meta["finalizers"]?.arrayValue ?? []).filter { (old["finalizers"]?.arrayValue ?? []).contains($0) }
-            meta["finalizers"] = kept.isEmpty ? nil : .array(kept)
+            let added = (meta["finalizers"]?.arrayValue ?? []).filter { !(old["finalizers"]?.arrayValue ?? []).contains($0) }
+            if !added.isEmpty {
+                let list = added.compactMap(\.stringValue).map { "\"\($0)\"" }.joined(separator: ", ")
+                throw .invalid(type, old["name"]?.stringValue ?? "", [.init(field: "metadata.finalizers", reason: "FieldValueForbidden",
+                    message: "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\(list)}")])
+            }
         }
         updated["metadata"] = .object(meta)
         if type.hasStatus { updated["status"] = existing["status"] }
@@ -193,6 +185,35 @@ extension ObjectStore {
 }
 
 extension ObjectStore.State {
+    /// `metadata.name`, or `generateName` plus five random characters; 422 when neither is given
+    /// or the name is not a valid object name.
+    func newName(for body: JSONValue, _ type: ResourceType, namespace: String) throws(APIError) -> String {
+        var name = body.name ?? ""
+        if name.isEmpty, let prefix = body.metadata["generateName"]?.stringValue, !prefix.isEmpty {
+            repeat { name = prefix + ObjectStore.randomSuffix() } while collections[type.storageKey]?[ObjectKey(namespace: namespace, name: name)] != nil
+        }
+        guard !name.isEmpty else {
+            throw .invalid(type, "", [.init(field: "metadata.name", reason: "FieldValueRequired", message: "Required value: name or generateName is required")])
+        }
+        if let problem = NameValidation.nameProblem(name, for: type) { throw .invalid(type, name, [problem]) }
+        return name
+    }
+
+    /// The NamespaceLifecycle admission plugin: namespaced objects need an existing namespace
+    /// (404) that is not Terminating (403).
+    func admitCreate(_ type: ResourceType, name: String, namespace ns: String) throws(APIError) {
+        guard type.namespaced else { return }
+        guard let namespace = collections[ResourceType.namespaces.storageKey]?[ObjectKey(namespace: "", name: ns)] else {
+            throw .notFound(.namespaces, ns)
+        }
+        guard namespace.metadata["deletionTimestamp"] == nil else {
+            var details = APIError.details(type, name: name)
+            details["causes"] = [["reason": "NamespaceTerminating", "field": "metadata.namespace",
+                                  "message": .string("namespace \(ns) is being terminated")]]
+            throw APIError(code: 403, reason: "Forbidden", message: "\(type.qualifiedResource) \"\(name)\" is forbidden: unable to create new content in namespace \(ns) because it is being terminated", details: details)
+        }
+    }
+
     mutating func delete(_ type: ResourceType, _ key: ObjectKey, _ existing: JSONValue, policy: String, types: [ResourceType]) -> (object: JSONValue, deleted: Bool) {
         if type.isNamespace {
             // Like the real server: the namespace turns Terminating, the namespace controller
