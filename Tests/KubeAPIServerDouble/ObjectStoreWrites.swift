@@ -156,7 +156,7 @@ extension ObjectStore {
     }
 
     /// How long a deleted namespace stays Terminating before its contents and itself are removed.
-    static let namespaceFinalizationDelay = DispatchTimeInterval.milliseconds(300)
+    static let namespaceFinalizationDelay = DispatchTimeInterval.milliseconds(500)
 
     /// The namespace controller: deletes everything in a Terminating namespace, then the namespace.
     func finalizeNamespace(_ name: String, uid: String) {

@@ -380,6 +380,35 @@ import Testing
         }
     }
 
+    @Test("concurrent writers: every watcher sees every change exactly once, in resourceVersion order")
+    func concurrentWritersAndWatchers() async throws {
+        try await withDouble { h in
+            let from = h.double.resourceVersion
+            let watchers = try (0..<3).map { _ in try h.stream("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=\(from)") }
+            defer { watchers.forEach { $0.stop() } }
+            let double = h.double
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        for n in 0..<25 {
+                            let name = JSONValue.string("w\(writer)-\(n)")
+                            try double.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": name, "namespace": "default"]])
+                            if n % 5 == 0 { try double.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "w\(writer)-\(n)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let expected = h.double.resourceVersion - from
+            #expect(expected == 120)
+            for watcher in watchers {
+                let events = try await watcher.waitForEvents { $0.count >= expected }
+                let versions = events.compactMap { Int($0[path: ["object", "metadata", "resourceVersion"]]?.stringValue ?? "") }
+                #expect(versions == Array((from + 1)...(from + expected)))
+            }
+        }
+    }
+
     @Test("dropWatches ends open streams cleanly; a re-watch from the last resourceVersion misses nothing")
     func dropWatches() async throws {
         try await withDouble { h in
