@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Everything between the socket and the store: bearer-token check, injected failures, content
 /// negotiation, routing and the request log. Independent of the transport, so it outlives
@@ -9,11 +10,13 @@ final class APIServerCore: Sendable {
     let journal = RequestJournal()
     let token: String
     let bookmarkInterval: Duration
+    let logger: Logger
 
-    init(store: ObjectStore, token: String, bookmarkInterval: Duration) {
+    init(store: ObjectStore, token: String, bookmarkInterval: Duration, logger: Logger) {
         self.store = store
         self.token = token
         self.bookmarkInterval = bookmarkInterval
+        self.logger = logger
         router = APIRouter(store: store, discovery: Discovery(types: store.types), openAPI: OpenAPI(types: store.types))
     }
 
@@ -35,7 +38,9 @@ final class APIServerCore: Sendable {
         case .response(let r): status = r.status
         case .watch: status = 200
         }
-        journal.record(.init(method: request.method, path: request.path, query: request.query, status: status))
+        let entry = KubeAPIServerDouble.LoggedRequest(method: request.method, path: request.path, query: request.query, status: status)
+        journal.record(entry)
+        logger.debug("\(entry)")
         return outcome
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// An in-process Kubernetes API server for tests: the real REST wire protocol (discovery, CRUD,
 /// status subresources, patches, lists with selectors and paging, watches with bookmarks) over
@@ -10,8 +11,15 @@ import Foundation
 /// same store directly (`create`, `get`, `update`, `updateStatus`, `delete`, `list`) with the same
 /// semantics as the REST API, and inject faults (`dropWatches`, `compact`, `failRequests`).
 ///
-/// What is not modelled: server-side apply (415), protobuf bodies (415), Table responses (plain
-/// JSON lists are sent), managedFields, admission and CRD schema validation, aggregated discovery.
+/// Approximated: strategic merge patch (merge-patch plus the directives kubectl sends and
+/// list-merge by key for the served built-in kinds); the garbage collector runs synchronously after
+/// every write, and `Foreground` deletion deletes dependents first instead of waiting for them;
+/// a deleted namespace stays Terminating for half a second, then its contents and itself go.
+///
+/// Not modelled: server-side apply and protobuf request bodies (415), YAML bodies that are not
+/// JSON, Table responses (`kubectl get` prints only NAME and AGE), aggregated discovery (kubectl
+/// falls back), `managedFields`, CRD schema validation (`fieldValidation` is accepted, not
+/// enforced), ClusterIP allocation, the deprecated `/watch/` paths, HTTP/2.
 public final class KubeAPIServerDouble: Sendable {
     public enum LifecycleError: Error, Sendable {
         case alreadyRunning
@@ -30,13 +38,14 @@ public final class KubeAPIServerDouble: Sendable {
     ///   - token: the bearer token clients must send; random by default.
     ///   - resources: the served types; leave one out to model a CRD that is not installed.
     ///   - bookmarkInterval: how often watches with `allowWatchBookmarks=true` get a BOOKMARK.
+    ///   - logger: every answered request is logged at `debug` (`METHOD PATH?QUERY STATUS`).
     public init(token: String = UUID().uuidString.lowercased(), resources: [ResourceType] = ResourceType.tollgateDefaults,
-                bookmarkInterval: Duration = .seconds(1))
+                bookmarkInterval: Duration = .seconds(1), logger: Logger = Logger(label: "kube-api-server-double"))
     {
         self.token = token
         self.resources = resources
         identity = TLSIdentity()
-        core = APIServerCore(store: ObjectStore(types: resources), token: token, bookmarkInterval: bookmarkInterval)
+        core = APIServerCore(store: ObjectStore(types: resources), token: token, bookmarkInterval: bookmarkInterval, logger: logger)
         server = HTTPServer(core: core, identity: identity)
     }
 
