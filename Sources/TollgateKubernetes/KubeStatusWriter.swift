@@ -20,10 +20,14 @@ public actor KubeStatusWriter {
     public private(set) var failures = 0
     /// Objects whose entries Tollgate wrote, so it can take them back when they no longer apply.
     private var ownedEntries: Set<ObjectKey> = []
+    /// Until then, a Gateway Programmed=True on the server for its current generation stays so
+    /// while no agent has reported to this process (see `StatusMerge.merge`).
+    private let reconnectGraceEnd: Date
 
     public init(client: KubeClient, kinds: KubernetesKinds, assembler: KubeStoreAssembler,
                 controllerName: String = Tollgate.controllerName, supportedFeatures: [String] = SupportedFeatures.names,
-                logger: Logger = Logger(label: "tollgate.status")) {
+                reconnectGrace: Duration = .seconds(20), logger: Logger = Logger(label: "tollgate.status")) {
+        reconnectGraceEnd = Date().addingTimeInterval(Double(reconnectGrace.components.seconds))
         self.client = client
         self.kinds = kinds
         self.assembler = assembler
@@ -36,6 +40,7 @@ public actor KubeStatusWriter {
     /// removes Tollgate's entries from routes and policies that have no document any more.
     public func write(_ documents: [StatusDocument], now: Date = Date()) async {
         let stamp = StatusMerge.timestamp(now)
+        let grace = now < reconnectGraceEnd
         var seen = Set<ObjectKey>()
         ownedEntries.formUnion(await assembler.keysWithEntries(of: controllerName))
         for doc in documents {
@@ -44,7 +49,7 @@ public actor KubeStatusWriter {
             seen.insert(key)
             await write(key) { current in
                 try StatusMerge.merge(current: current, ours: doc, controllerName: self.controllerName,
-                                      supportedFeatures: self.supportedFeatures, now: stamp)
+                                      supportedFeatures: self.supportedFeatures, now: stamp, keepServedProgrammed: grace)
             }
             if kind == .httpRoute || kind == .backendTLSPolicy { ownedEntries.insert(key) }
         }

@@ -8,9 +8,18 @@ import TollgateModel
 /// status did not change keeps its `lastTransitionTime`. Pure.
 enum StatusMerge {
     /// The merged `status`, given the object's current `status` (nil when it has none).
+    ///
+    /// `keepServedProgrammed`: while a restarted controller waits for its agents to reconnect, a
+    /// Gateway it has no agent report for yet is Pending in its own eyes; the status on the
+    /// server says Programmed=True for this same generation, and the agents keep serving it. Then
+    /// the server's Programmed conditions (Gateway and listeners) are kept, so a restart does not
+    /// flap status.
     static func merge(current: JSONValue?, ours document: StatusDocument, controllerName: String,
-                      supportedFeatures: [String], now: String) throws -> JSONValue {
-        let oursJSON = try JSONValue.parse(JSONEncoder().encode(document.status))
+                      supportedFeatures: [String], now: String, keepServedProgrammed: Bool = false) throws -> JSONValue {
+        var oursJSON = try JSONValue.parse(JSONEncoder().encode(document.status))
+        if keepServedProgrammed, case .gateway = document.status {
+            oursJSON = keepingProgrammed(ours: oursJSON, current: current)
+        }
         var out = current ?? .object([:])
         if case .object = out {} else { out = .object([:]) }
         switch document.status {
@@ -34,6 +43,36 @@ enum StatusMerge {
             out["ancestors"] = entries(current: out["ancestors"], ours: oursJSON["ancestors"], refKey: "ancestorRef",
                                        controllerName: controllerName, now: now)
         }
+        return out
+    }
+
+    /// `ours` with the current Programmed conditions where ours is only Pending (no agent report
+    /// yet) and the current one is True for the same generation.
+    static func keepingProgrammed(ours: JSONValue, current: JSONValue?) -> JSONValue {
+        func programmed(_ conditions: JSONValue?) -> (index: Int, value: JSONValue)? {
+            for (i, c) in elements(conditions).enumerated() where c["type"]?.stringValue == ConditionType.programmed { return (i, c) }
+            return nil
+        }
+        func replace(_ oursConditions: JSONValue?, with currentConditions: JSONValue?) -> JSONValue? {
+            guard let mine = programmed(oursConditions), let theirs = programmed(currentConditions),
+                  mine.value["status"]?.stringValue == "False", mine.value["reason"]?.stringValue == Reason.pending,
+                  mine.value["message"]?.stringValue?.hasPrefix("Waiting for an agent") == true,
+                  theirs.value["status"]?.stringValue == "True", theirs.value["observedGeneration"] == mine.value["observedGeneration"]
+            else { return nil }
+            var list = elements(oursConditions)
+            list[mine.index] = theirs.value
+            return .array(list)
+        }
+        guard let gatewayConditions = replace(ours["conditions"], with: current?["conditions"]) else { return ours }
+        var out = ours
+        out["conditions"] = gatewayConditions
+        let currentListeners = Dictionary(elements(current?["listeners"]).compactMap { l in l["name"]?.stringValue.map { ($0, l) } }) { a, _ in a }
+        out["listeners"] = .array(elements(ours["listeners"]).map { l in
+            guard let name = l["name"]?.stringValue, let kept = replace(l["conditions"], with: currentListeners[name]?["conditions"]) else { return l }
+            var l = l
+            l["conditions"] = kept
+            return l
+        })
         return out
     }
 
