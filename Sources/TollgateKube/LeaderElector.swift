@@ -8,8 +8,9 @@ import Logging
 /// then renews it every `retryPeriod`. A leader whose renewal has not succeeded within
 /// `renewDeadline` stops leading at once and becomes a candidate again. Writes carry the
 /// Lease's resourceVersion, so of two racing candidates one gets 409 and stays a follower.
-/// Cancelling ``run(onStartedLeading:onStoppedLeading:)`` releases a held Lease
-/// (`releaseOnCancel`) so another candidate can take over without waiting for expiry.
+/// Cancelling ``run(onStartedLeading:onStoppedLeading:)`` stops leading, then releases a Lease
+/// that still names this candidate (`releaseOnCancel`) so another can take over without waiting
+/// for expiry.
 public actor LeaderElector {
     public nonisolated let config: LeaderElectionConfig
     /// `true` when leadership starts, `false` when it ends; finishes when `run` returns.
@@ -38,7 +39,8 @@ public actor LeaderElector {
 
     /// Competes for the Lease until the calling task is cancelled: acquire, renew while leading,
     /// back to competing after losing. The callbacks run on leadership changes and should return
-    /// quickly. On cancellation a leader releases the Lease (if configured) and stops leading.
+    /// quickly. On cancellation it stops leading, then releases the Lease if it still names this
+    /// candidate (`releaseOnCancel`).
     /// Call once.
     public func run(
         onStartedLeading: @Sendable () -> Void = {},
@@ -55,12 +57,14 @@ public actor LeaderElector {
             setLeader(true)
             onStartedLeading()
             let cancelled = await renewWhileLeading()
-            if cancelled, config.releaseOnCancel {
-                await releaseUncancelled()
-            }
+            // Stop acting as leader before anyone else can take over.
             setLeader(false)
             onStoppedLeading()
             if cancelled { break }
+        }
+        if config.releaseOnCancel {
+            // Also after a lost renewal: the Lease may still name us (client-go does the same).
+            await releaseUncancelled()
         }
     }
 
@@ -166,18 +170,25 @@ public actor LeaderElector {
         let released = LeaseRecord(
             holderIdentity: "", leaseDurationSeconds: 1, acquireTime: nowText, renewTime: nowText,
             leaseTransitions: observed.record.leaseTransitions ?? 0)
-        do {
-            guard let lease = try await client.get(
-                .lease, namespace: config.leaseNamespace, name: config.leaseName, timeout: config.renewDeadline),
-                  try LeaseRecord(lease: lease).holderIdentity == config.identity
-            else { return }
-            let body = try released.replacing(in: lease)
-            _ = try await client.replace(
-                .lease, namespace: config.leaseNamespace, name: config.leaseName, json: body, timeout: config.renewDeadline)
-            self.observed = (released, ContinuousClock.now)
-            logger.info("released the lease")
-        } catch {
-            logger.warning("could not release the lease; others take over when it expires", metadata: ["error": "\(error)"])
+        // A renewal cancelled in flight may still land first and make our write conflict: read again.
+        for attempt in 1...3 {
+            do {
+                guard let lease = try await client.get(
+                    .lease, namespace: config.leaseNamespace, name: config.leaseName, timeout: config.renewDeadline),
+                      try LeaseRecord(lease: lease).holderIdentity == config.identity
+                else { return }
+                let body = try released.replacing(in: lease)
+                _ = try await client.replace(
+                    .lease, namespace: config.leaseNamespace, name: config.leaseName, json: body, timeout: config.renewDeadline)
+                self.observed = (released, ContinuousClock.now)
+                logger.info("released the lease")
+                return
+            } catch let error as KubeError where error.code == .conflict && attempt < 3 {
+                continue
+            } catch {
+                logger.warning("could not release the lease; others take over when it expires", metadata: ["error": "\(error)"])
+                return
+            }
         }
     }
 

@@ -1,8 +1,6 @@
-import Crypto
 import Foundation
 import Testing
 import TollgateKube
-import X509
 
 /// The client against the API server double: CRUD and its errors, paging, watches, discovery,
 /// token rotation, and status updates with optimistic concurrency.
@@ -256,17 +254,30 @@ import X509
         }
     }
 
-    /// A self-signed client certificate and key, PEM.
-    static func clientIdentity() throws -> (certificate: Data, key: Data) {
-        let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName { CommonName("tollgate") }
-        let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
-            notValidBefore: Date().addingTimeInterval(-60), notValidAfter: Date().addingTimeInterval(3600),
-            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: Certificate.Extensions {}, issuerPrivateKey: .init(key))
-        return (Data(try certificate.serializeAsPEM().pemString.utf8), Data(key.pemRepresentation.utf8))
-    }
+    /// A self-signed client certificate and its key, made for these tests only (P-256, valid
+    /// until 2126); the double does not ask for client certificates, so it only has to parse.
+    static let clientIdentity = (
+        certificate: Data("""
+            -----BEGIN CERTIFICATE-----
+            MIIBljCCATugAwIBAgIUZzQ8TvkLAdDPm/2KzHOScIW7DVkwCgYIKoZIzj0EAwIw
+            HzEdMBsGA1UEAwwUdG9sbGdhdGUtdGVzdC1jbGllbnQwIBcNMjYxMTIzMTQyNjAy
+            WhgPMjEyNjEwMzAxNDI2MDJaMB8xHTAbBgNVBAMMFHRvbGxnYXRlLXRlc3QtY2xp
+            ZW50MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEA7UDY7SpjA1WJLclEkKnpzcq
+            aSsqxFQuN2LRF0+z1Qbej0GPtQW84WVQdiKBJn+S7P6F1ZnO1msTU2w7bepvfaNT
+            MFEwHQYDVR0OBBYEFKxdg6sah2NTiBFo9ESE4ps66z5iMB8GA1UdIwQYMBaAFKxd
+            g6sah2NTiBFo9ESE4ps66z5iMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwID
+            SQAwRgIhALzO6HY6rj4MhSsbHrhpsUrsaa68xtzo7JxW+ldyFsi+AiEAgl7RbuSf
+            gkgjgRTRm9tEP5S2+41wWrFoNW8H26f6tcg=
+            -----END CERTIFICATE-----
+            """.utf8),
+        key: Data("""
+            -----BEGIN PRIVATE KEY-----
+            MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgc+ikxTGt4mDDDdMD
+            pax4dmVeMl+QXLhWbAu22MwriL+hRANCAAQDtQNjtKmMDVYktyUSQqenNyppKyrE
+            VC43YtEXT7PVBt6PQY+1BbzhZVB2IoEmf5Ls/oXVmc7WaxNTbDtt6m99
+            -----END PRIVATE KEY-----
+            """.utf8)
+    )
 
     @Test func tlsSettings() async throws {
         try await withKubeServer { server, _ in
@@ -296,7 +307,7 @@ import X509
             named.tlsServerName = "localhost"
             #expect(try await works(named))
             // A client certificate is presented alongside the token.
-            let identity = try Self.clientIdentity()
+            let identity = Self.clientIdentity
             var withCertificate = base
             withCertificate.credentials.clientCertificate = identity.certificate
             withCertificate.credentials.clientKey = identity.key

@@ -91,9 +91,11 @@ import TollgateKube
             try server.createConfigMap(namespace: "default", name: "a")
             try await Self.withInformer(client) { informer, recorder in
                 try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
-                try await waitUntil("a watch") { server.requests.contains { $0.isWatch } }
-                server.dropWatches()
-                try await waitUntil("a second watch") { server.requests.filter(\.isWatch).count >= 2 }
+                // Drop until a second watch shows: a drop racing the first watch's start may miss it.
+                try await waitUntil("a second watch") {
+                    server.dropWatches()
+                    return server.requests.filter(\.isWatch).count >= 2
+                }
                 try server.createConfigMap(namespace: "default", name: "after")
                 try await waitUntil("the change after the drop") { recorder.changes == ["added after"] }
                 let counters = await informer.counters
@@ -114,8 +116,10 @@ import TollgateKube
                 try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
                 // Disconnect the informer, change things, and forget the history it would need.
                 server.failRequests(status: 503, count: nil, pathContaining: "/configmaps", watches: true)
-                server.dropWatches()
-                try await waitUntil("a refused watch") { server.requests.contains { $0.isWatch && $0.status == 503 } }
+                try await waitUntil("a refused watch") {
+                    server.dropWatches()
+                    return server.requests.contains { $0.isWatch && $0.status == 503 }
+                }
                 try server.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "gone")
                 try server.createConfigMap(namespace: "default", name: "new")
                 server.compact()
@@ -138,8 +142,10 @@ import TollgateKube
             try await Self.withInformer(client, logger: logs.logger()) { informer, recorder in
                 try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
                 server.failRequests(status: 503, count: 5, pathContaining: "/configmaps")
-                server.dropWatches()
-                try await waitUntil("five failures") { server.requests.filter { $0.status == 503 }.count == 5 }
+                try await waitUntil("five failures") {
+                    server.dropWatches()
+                    return server.requests.filter { $0.status == 503 }.count == 5
+                }
                 try server.createConfigMap(namespace: "default", name: "later")
                 try await waitUntil("the change after recovery") { recorder.changes.contains("added later") }
                 let counters = await informer.counters

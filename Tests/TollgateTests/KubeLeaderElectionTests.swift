@@ -9,7 +9,7 @@ import TollgateKube
     static func config(_ identity: String, lease: String = "tollgate") -> LeaderElectionConfig {
         LeaderElectionConfig(
             identity: identity, leaseName: lease, leaseNamespace: "default",
-            leaseDuration: .seconds(2), renewDeadline: .seconds(1), retryPeriod: .milliseconds(100))
+            leaseDuration: .seconds(3), renewDeadline: .seconds(2), retryPeriod: .milliseconds(100))
     }
 
     /// One running candidate and every leadership change it announced.
@@ -97,7 +97,7 @@ import TollgateKube
             let spec = try #require(try await Self.lease(client))
             #expect(spec.holderIdentity == "b")
             #expect(spec.leaseTransitions == 1)
-            #expect(spec.leaseDurationSeconds == 2)
+            #expect(spec.leaseDurationSeconds == 3)
             await b.stop()
         }
     }
