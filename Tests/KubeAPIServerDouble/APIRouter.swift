@@ -28,14 +28,22 @@ struct APIRouter: Sendable {
         case "openapi":
             guard isGet, let doc = openAPI.document(Array(segments.dropFirst())) else { return .response(APIResponse(.pathNotFound)) }
             return .response(APIResponse(status: 200, json: doc))
+        case "api" where segments.count == 1 && isGet:
+            if case .aggregatedDiscovery(let v) = request.format {
+                return .response(APIResponse(status: 200, json: discovery.aggregated(core: true, version: v), contentType: request.format.contentType))
+            }
+            return .response(APIResponse(status: 200, json: discovery.apiVersions(serverAddress: serverAddress)))
         case "api":
-            if segments.count == 1, isGet { return .response(APIResponse(status: 200, json: discovery.apiVersions(serverAddress: serverAddress))) }
             if segments.count == 2, isGet, let list = discovery.resourceList(group: "", version: segments[1]) {
                 return .response(APIResponse(status: 200, json: list))
             }
             if segments.count > 2 { return resource(group: "", version: segments[1], Array(segments.dropFirst(2)), request) }
+        case "apis" where segments.count == 1 && isGet:
+            if case .aggregatedDiscovery(let v) = request.format {
+                return .response(APIResponse(status: 200, json: discovery.aggregated(core: false, version: v), contentType: request.format.contentType))
+            }
+            return .response(APIResponse(status: 200, json: discovery.apiGroupList))
         case "apis":
-            if segments.count == 1, isGet { return .response(APIResponse(status: 200, json: discovery.apiGroupList)) }
             if segments.count == 2, isGet, let group = discovery.apiGroup(segments[1]) { return .response(APIResponse(status: 200, json: group)) }
             if segments.count == 3, isGet, let list = discovery.resourceList(group: segments[1], version: segments[2]) {
                 return .response(APIResponse(status: 200, json: list))

@@ -27,11 +27,15 @@ final class APIServerCore: Sendable {
             outcome = .response(APIResponse(.unauthorized))
         } else if let failure = journal.failure(for: visible) {
             outcome = .response(APIResponse(failure))
-        } else if !APIServerCore.acceptsJSON(request.headers["accept"]), request.path != "/openapi/v2" {
-            outcome = .response(APIResponse(APIError(code: 406, reason: "NotAcceptable",
-                                                     message: "only the following media types are accepted: application/json")))
-        } else {
+        } else if let format = ResponseFormat.negotiate(request.headers["accept"], discoveryPath: ["/api", "/apis"].contains(request.path)) {
+            var negotiated = request
+            negotiated.format = format
+            outcome = router.route(negotiated, serverAddress: serverAddress)
+        } else if request.path == "/openapi/v2" {
             outcome = router.route(request, serverAddress: serverAddress)
+        } else {
+            outcome = .response(APIResponse(APIError(code: 406, reason: "NotAcceptable",
+                                                     message: "only the following media types are accepted: application/json, application/yaml")))
         }
         let status: Int
         switch outcome {
@@ -42,15 +46,5 @@ final class APIServerCore: Sendable {
         journal.record(entry)
         logger.debug("\(entry)")
         return outcome
-    }
-
-    /// JSON is served when the Accept header is absent or lists JSON or a wildcard (the other types
-    /// kubectl lists, protobuf and Table, are optional for a server).
-    static func acceptsJSON(_ accept: String?) -> Bool {
-        guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
-        return accept.split(separator: ",").contains { part in
-            let media = part.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            return ["application/json", "application/*", "*/*", "application/yaml"].contains(media)
-        }
     }
 }

@@ -67,3 +67,31 @@ enum BuiltInDefaults {
         object["spec"] = .object(spec)
     }
 }
+
+/// The structural-schema defaults of the Gateway API CRDs that a controller observes: a Gateway or
+/// GatewayClass without `status` (or without `status.conditions`) reads back with the conditions
+/// "Unknown / Pending / Waiting for controller" dated 1970, as from a real API server. Spec defaults
+/// of the CRDs are not applied.
+enum CRDDefaults {
+    static func apply(_ object: inout JSONValue, type: ResourceType) {
+        guard type.group == ResourceType.gatewayAPIGroup else { return }
+        let pending: [String]
+        switch type.kind {
+        case "Gateway": pending = ["Accepted", "Programmed"]
+        case "GatewayClass": pending = ["Accepted"]
+        default: return
+        }
+        let conditions = JSONValue.array(pending.map {
+            ["lastTransitionTime": "1970-01-01T00:00:00Z", "message": "Waiting for controller", "reason": "Pending",
+             "status": "Unknown", "type": .string($0)]
+        })
+        guard var status = object["status"]?.objectValue else {
+            object["status"] = ["conditions": conditions]
+            return
+        }
+        if status["conditions"] == nil {
+            status["conditions"] = conditions
+            object["status"] = .object(status)
+        }
+    }
+}

@@ -69,6 +69,35 @@ struct Discovery: Sendable {
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(groupVersion), "resources": .array(resources)]
     }
 
+    /// The aggregated discovery document (`apidiscovery.k8s.io` APIGroupDiscoveryList) for `/api`
+    /// (`core`) or `/apis`: every group, its versions preferred first, each resource with its
+    /// scope, verbs, short names, categories and subresources.
+    func aggregated(core: Bool, version: String) -> JSONValue {
+        let groups = core ? [""] : self.groups
+        let items: [JSONValue] = groups.map { group in
+            var metadata: [String: JSONValue] = ["creationTimestamp": .null]
+            if !group.isEmpty { metadata["name"] = .string(group) }
+            let versions: [JSONValue] = (group.isEmpty ? ["v1"] : self.versions(of: group)).map { v in
+                ["version": .string(v), "freshness": "Current",
+                 "resources": .array(types.filter { $0.group == group && $0.versions.contains(v) }.map { resourceDiscovery($0, version: v) })]
+            }
+            return ["metadata": .object(metadata), "versions": .array(versions)]
+        }
+        return ["kind": "APIGroupDiscoveryList", "apiVersion": .string("apidiscovery.k8s.io/\(version)"), "metadata": [:], "items": .array(items)]
+    }
+
+    private func resourceDiscovery(_ t: ResourceType, version: String) -> JSONValue {
+        let kind: JSONValue = ["group": .string(t.group), "version": .string(version), "kind": .string(t.kind)]
+        var r: [String: JSONValue] = [
+            "resource": .string(t.plural), "responseKind": kind, "scope": t.namespaced ? "Namespaced" : "Cluster",
+            "singularResource": .string(t.singular), "verbs": Discovery.verbs,
+        ]
+        if !t.shortNames.isEmpty { r["shortNames"] = .array(t.shortNames.map(JSONValue.string)) }
+        if !t.categories.isEmpty { r["categories"] = .array(t.categories.map(JSONValue.string)) }
+        if t.hasStatus { r["subresources"] = [["subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]]] }
+        return .object(r)
+    }
+
     /// Kubernetes version priority: v1 > v1beta2 > v1beta1 > v1alpha1, unknown shapes last.
     static func priority(_ version: String) -> Int {
         guard version.hasPrefix("v") else { return 0 }

@@ -7,6 +7,8 @@ struct APIRequest: Sendable {
     var query: [String: String]
     var headers: [String: String]
     var body: Data
+    /// What the response should be, from the Accept header (set by the core).
+    var format = ResponseFormat.json
 
     /// Splits `/a/b?x=1&y=2` and percent-decodes (with `+` as space, as Go's `url.ParseQuery`).
     init(method: String, uri: String, headers: [String: String], body: Data) {
@@ -48,11 +50,12 @@ struct APIResponse: Sendable {
     var contentType = "application/json"
     var headers: [(String, String)] = []
 
-    init(status: Int, json: JSONValue, headers: [(String, String)] = []) {
+    init(status: Int, json: JSONValue, contentType: String = "application/json", headers: [(String, String)] = []) {
         self.status = status
         var data = json.serialized()
         data.append(0x0A)
         body = data
+        self.contentType = contentType
         self.headers = headers
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 
-/// An in-process Kubernetes API server for tests: the real REST wire protocol (discovery, CRUD,
-/// status subresources, patches, lists with selectors and paging, watches with bookmarks) over
-/// HTTPS with bearer-token auth, good enough for the real `kubectl` and for client code that will
-/// later meet a real API server.
+/// An in-process Kubernetes API server for tests: the real REST wire protocol (legacy and
+/// aggregated discovery, OpenAPI index, CRUD, status subresources, patches, lists with selectors
+/// and paging, watches with bookmarks, server-side tables) over HTTPS with bearer-token auth, good
+/// enough for the real `kubectl` and for client code that will later meet a real API server.
 ///
 /// The store outlives `stop()`, so `start(port:)` again on the same port is an API server restart:
 /// connections and watches break, objects and the resourceVersion counter survive. Tests reach the
@@ -16,10 +16,13 @@ import Logging
 /// every write, and `Foreground` deletion deletes dependents first instead of waiting for them;
 /// a deleted namespace stays Terminating for half a second, then its contents and itself go.
 ///
-/// Not modelled: server-side apply and protobuf request bodies (415), YAML bodies that are not
-/// JSON, Table responses (`kubectl get` prints only NAME and AGE), aggregated discovery (kubectl
-/// falls back), `managedFields`, CRD schema validation (`fieldValidation` is accepted, not
-/// enforced), ClusterIP allocation, the deprecated `/watch/` paths, HTTP/2.
+/// Of the CRDs' schemas only the Gateway and GatewayClass status defaults ("Waiting for
+/// controller") are applied.
+///
+/// Not modelled: server-side apply and protobuf request bodies (415), protobuf responses, YAML
+/// bodies that are not JSON, `managedFields`, CRD schema validation and spec defaults
+/// (`fieldValidation` is accepted, not enforced), ClusterIP allocation, the deprecated `/watch/`
+/// paths, HTTP/2.
 public final class KubeAPIServerDouble: Sendable {
     public enum LifecycleError: Error, Sendable {
         case alreadyRunning

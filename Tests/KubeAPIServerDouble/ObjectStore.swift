@@ -102,7 +102,7 @@ final class ObjectStore: Sendable {
                 let collection = s.collections[filter.type.storageKey] ?? [:]
                 for key in collection.keys.sorted() {
                     guard let object = collection[key], filter.matches(object) else { continue }
-                    sink.send(["type": "ADDED", "object": filter.present(object)])
+                    sink.send(["type": "ADDED", "object": filter.render(object)])
                 }
                 if sendInitialEvents { sink.send(filter.bookmark(revision: s.revision, initialEventsEnd: true)) }
             } else {

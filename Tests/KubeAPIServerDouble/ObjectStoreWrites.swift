@@ -35,6 +35,7 @@ extension ObjectStore {
         object["metadata"] = .object(meta)
         if type.hasStatus, type.origin == .custom { object["status"] = nil }
         BuiltInDefaults.prepareForCreate(&object, type: type)
+        CRDDefaults.apply(&object, type: type)
         object["apiVersion"] = .string(type.apiVersion(type.versions[0]))
         object["kind"] = .string(type.kind)
         return object
@@ -56,7 +57,7 @@ extension ObjectStore {
             if givenVersion.isEmpty, type.origin == .custom, !fromPatch {
                 throw .invalid(type, key.name, [.init(field: "metadata.resourceVersion", reason: "FieldValueInvalid", message: "Invalid value: 0: must be specified for an update")])
             }
-            var updated = statusOnly ? ObjectStore.statusUpdate(existing, body) : try ObjectStore.objectUpdate(existing, body, type: type)
+            var updated = statusOnly ? ObjectStore.statusUpdate(existing, body, type: type) : try ObjectStore.objectUpdate(existing, body, type: type)
             updated["apiVersion"] = existing["apiVersion"]
             updated["kind"] = existing["kind"]
             updated.setMetadata("resourceVersion", existing["metadata"]?["resourceVersion"])
@@ -76,9 +77,10 @@ extension ObjectStore {
     }
 
     /// The object after a status write: everything from the stored object but `status`.
-    static func statusUpdate(_ existing: JSONValue, _ body: JSONValue) -> JSONValue {
+    static func statusUpdate(_ existing: JSONValue, _ body: JSONValue, type: ResourceType) -> JSONValue {
         var updated = existing
         updated["status"] = body["status"]
+        CRDDefaults.apply(&updated, type: type)
         return updated
     }
 
@@ -105,6 +107,7 @@ extension ObjectStore {
         updated["metadata"] = .object(meta)
         if type.hasStatus { updated["status"] = existing["status"] }
         BuiltInDefaults.prepareForUpdate(&updated, old: existing, type: type)
+        CRDDefaults.apply(&updated, type: type)
         if type.tracksGeneration, generationPart(updated, type) != generationPart(existing, type) {
             updated.setMetadata("generation", .int((old["generation"]?.intValue ?? 0) + 1))
         }

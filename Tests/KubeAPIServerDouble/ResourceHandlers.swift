@@ -8,7 +8,10 @@ struct ResourceHandlers {
     let request: APIRequest
 
     var type: ResourceType { path.type }
-    var filter: ObjectFilter { ObjectFilter(type: type, version: path.version, namespace: type.namespaced ? path.namespace : nil) }
+    var filter: ObjectFilter {
+        ObjectFilter(type: type, version: path.version, namespace: type.namespaced ? path.namespace : nil,
+                     format: request.format, includeObject: request.query["includeObject"])
+    }
     var dryRun: Bool { request.query["dryRun"] == "All" }
 
     func dispatch() throws(APIError) -> APIOutcome {
@@ -38,7 +41,7 @@ struct ResourceHandlers {
 
     private func get(_ key: ObjectKey) throws(APIError) -> APIResponse {
         guard let object = store.get(type, key) else { throw .notFound(type, key.name) }
-        return APIResponse(status: 200, json: filter.present(object))
+        return APIResponse(status: 200, json: filter.render(object), contentType: request.format.contentType(list: false))
     }
 
     private func selectors() throws(APIError) -> ObjectFilter {
@@ -62,15 +65,25 @@ struct ResourceHandlers {
             throw .badRequest("specifying resource version is not allowed when using continue")
         }
         let result = try store.list(f, options)
-        return APIResponse(status: 200, json: listObject(result.items, revision: result.revision, continueToken: result.continueToken, remaining: result.remainingItemCount))
+        var metadata: [String: JSONValue] = ["resourceVersion": .string(String(result.revision))]
+        if let c = result.continueToken { metadata["continue"] = .string(c) }
+        if let n = result.remainingItemCount { metadata["remainingItemCount"] = .int(n) }
+        let body: JSONValue
+        switch request.format {
+        case .json, .aggregatedDiscovery:
+            body = listObject(result.items, metadata: .object(metadata))
+        case .table(let v):
+            body = TablePrinter(type: type, version: path.version).table(result.items, tableVersion: v, listMetadata: .object(metadata),
+                                                                         includeObject: request.query["includeObject"], filter: f)
+        case .metadata(let v):
+            body = TablePrinter.partialMetadataList(result.items, version: v, listMetadata: .object(metadata))
+        }
+        return APIResponse(status: 200, json: body, contentType: request.format.contentType)
     }
 
     /// `KINDList`. Items of custom resources carry `apiVersion` and `kind`; built-in list items do
     /// not, as from the real server.
-    func listObject(_ items: [JSONValue], revision: Int, continueToken: String? = nil, remaining: Int? = nil) -> JSONValue {
-        var metadata: [String: JSONValue] = ["resourceVersion": .string(String(revision))]
-        if let continueToken { metadata["continue"] = .string(continueToken) }
-        if let remaining { metadata["remainingItemCount"] = .int(remaining) }
+    func listObject(_ items: [JSONValue], metadata: JSONValue) -> JSONValue {
         let rendered = items.map { item -> JSONValue in
             guard type.origin == .builtIn else { return filter.present(item) }
             var o = item
@@ -79,7 +92,7 @@ struct ResourceHandlers {
             return o
         }
         return ["kind": .string(type.kind + "List"), "apiVersion": .string(type.apiVersion(path.version)),
-                "metadata": .object(metadata), "items": .array(rendered)]
+                "metadata": metadata, "items": .array(rendered)]
     }
 
     private func watchPlan() throws(APIError) -> WatchPlan {
@@ -219,7 +232,7 @@ struct ResourceHandlers {
             let key = ObjectKey(namespace: item.namespace ?? "", name: item.name ?? "")
             if let r = try? store.delete(type, key, options: options) { deleted.append(r.object) }
         }
-        return APIResponse(status: 200, json: listObject(deleted, revision: store.revision))
+        return APIResponse(status: 200, json: listObject(deleted, metadata: ["resourceVersion": .string(String(store.revision))]))
     }
 }
 

@@ -15,6 +15,10 @@ struct ObjectFilter: Sendable {
     var namespace: String?
     var labels: LabelSelector = .everything
     var fields: FieldSelector = .everything
+    /// How objects are rendered in watch events and GET responses (JSON, Table, metadata).
+    var format = ResponseFormat.json
+    /// The `includeObject` parameter of Table requests.
+    var includeObject: String?
 
     func matches(_ object: JSONValue) -> Bool {
         if let namespace, object.namespace != namespace { return false }
@@ -27,6 +31,20 @@ struct ObjectFilter: Sendable {
         o["apiVersion"] = .string(type.apiVersion(version))
         o["kind"] = .string(type.kind)
         return o
+    }
+
+    /// The object as the client asked for it: itself, a one-row Table, or its metadata.
+    func render(_ object: JSONValue) -> JSONValue {
+        switch format {
+        case .json, .aggregatedDiscovery:
+            return present(object)
+        case .table(let v):
+            return TablePrinter(type: type, version: version).table([object], tableVersion: v,
+                                                                    listMetadata: ["resourceVersion": object.metadata["resourceVersion"] ?? ""],
+                                                                    includeObject: includeObject, filter: self)
+        case .metadata(let v):
+            return TablePrinter.partialMetadata(object, version: v)
+        }
     }
 
     /// The watch event this filter's watch receives for a stored change, or nil. A MODIFIED object
@@ -51,7 +69,7 @@ struct ObjectFilter: Sendable {
             case (false, false): return nil
             }
         }
-        return ["type": .string(type), "object": present(change.object)]
+        return ["type": .string(type), "object": render(change.object)]
     }
 
     /// A BOOKMARK: only `kind`, `apiVersion` and `metadata.resourceVersion` (plus the

@@ -101,6 +101,43 @@ import Testing
         }
     }
 
+    @Test("kubectl discovers through aggregated discovery and prints server-side tables with the CRDs' printer columns")
+    func kubectlTablesAndAggregatedDiscovery() async throws {
+        try await withDouble { h in
+            #expect(try h.kubectl(["apply", "-f", try h.write("app.yaml", Manifests.app)]).status == 0)
+            let paths = h.double.requestLog.map(\.path)
+            #expect(paths.contains("/api") && paths.contains("/apis"))
+            #expect(!paths.contains("/api/v1") && !paths.contains("/apis/gateway.networking.k8s.io/v1"),
+                    "aggregated discovery needs no per-group-version requests: \(paths)")
+
+            let pending = try h.kubectl(["get", "gateways", "-n", "demo"])
+            let rows = pending.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.first == ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"], "\(pending.stdout)\(pending.stderr)")
+            #expect(rows.dropFirst().first?.prefix(3) == ["gateway", "nginx", "Unknown"], "\(pending.stdout)")
+
+            var gateway = try #require(h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "demo", name: "gateway"))
+            gateway["status"] = ["addresses": [["type": "IPAddress", "value": "10.0.0.7"]], "conditions": Manifests.programmedStatus(generation: 1)["conditions"]!]
+            try h.double.updateStatus(gateway)
+            let programmed = try h.kubectl(["get", "gateway", "gateway", "-n", "demo", "--no-headers"])
+            #expect(programmed.stdout.split(separator: " ").prefix(4) == ["gateway", "nginx", "10.0.0.7", "True"], "\(programmed.stdout)")
+
+            let services = try h.kubectl(["get", "services", "-n", "demo", "-o", "wide", "--no-headers"])
+            let serviceRow = services.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+            #expect(serviceRow.prefix(5) == ["secure-app", "ClusterIP", "<none>", "<none>", "8443/TCP"], "\(services.stdout)")
+            #expect(serviceRow.last == "app=secure-app", "-o wide adds the selector column")
+            let routes = try h.kubectl(["get", "httproutes", "-A"])
+            #expect(routes.stdout.contains(#"["secure-app.example.com"]"#), "\(routes.stdout)")
+
+            let metadata = try h.curl("GET", "/apis/gateway.networking.k8s.io/v1/namespaces/demo/gateways",
+                                      accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")
+            #expect(metadata.body?["kind"] == "PartialObjectMetadataList")
+            #expect(metadata.body?["items"]?.arrayValue?.first?[path: ["metadata", "name"]] == "gateway")
+            #expect(metadata.body?["items"]?.arrayValue?.first?["spec"] == nil)
+            let protobufOnly = try h.curl("GET", "/api/v1/namespaces", accept: "application/vnd.kubernetes.protobuf")
+            #expect(protobufOnly.status == 406)
+        }
+    }
+
     @Test("kubectl with a wrong token is refused; without the token every request is 401")
     func unauthorized() async throws {
         try await withDouble { h in
@@ -159,8 +196,12 @@ import Testing
     func statusAndSpecAreSeparate() async throws {
         try await withDouble { h in
             let path = "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/gateway"
-            let created = try h.double.create(Manifests.gateway(namespace: "default"))
-            #expect(created["status"] == nil)
+            var withStatus = Manifests.gateway(namespace: "default")
+            withStatus["status"] = Manifests.programmedStatus(generation: 1)
+            let created = try h.double.create(withStatus)
+            let pending = created[path: ["status", "conditions"]]?.arrayValue ?? []
+            #expect(pending.map { $0["type"] } == ["Accepted", "Programmed"], "create drops status; the CRD default is read back")
+            #expect(pending.allSatisfy { $0["status"] == "Unknown" && $0["reason"] == "Pending" && $0["lastTransitionTime"] == "1970-01-01T00:00:00Z" })
 
             var statusWrite = created
             statusWrite["status"] = Manifests.programmedStatus(generation: 1)
@@ -821,20 +862,23 @@ private struct Harness {
 
     private var caFile: String { dir.appendingPathComponent("ca.pem").path }
 
-    private func curlArguments(_ method: String, _ path: String, token: String??) -> [String] {
+    private func curlArguments(_ method: String, _ path: String, token: String??, accept: String? = nil) -> [String] {
         var args = ["-sS", "--cacert", caFile, "--max-time", "10", "-X", method]
         let bearer: String? = token ?? double.token
         if let bearer { args += ["-H", "Authorization: Bearer \(bearer)"] }
+        if let accept { args += ["-H", "Accept: \(accept)"] }
         return args + ["\(double.url)\(path)"]
     }
 
     /// One request; status 0 when nothing answered.
-    func curl(_ method: String, _ path: String, _ body: JSONValue? = nil, contentType: String = "application/json", token: String?? = .none) throws -> (status: Int, body: JSONValue?) {
-        try curl(method, path, raw: body?.text, contentType: contentType, token: token)
+    func curl(_ method: String, _ path: String, _ body: JSONValue? = nil, contentType: String = "application/json",
+              accept: String? = nil, token: String?? = .none) throws -> (status: Int, body: JSONValue?) {
+        try curl(method, path, raw: body?.text, contentType: contentType, accept: accept, token: token)
     }
 
-    func curl(_ method: String, _ path: String, raw: String?, contentType: String = "application/json", token: String?? = .none) throws -> (status: Int, body: JSONValue?) {
-        var args = curlArguments(method, path, token: token)
+    func curl(_ method: String, _ path: String, raw: String?, contentType: String = "application/json",
+              accept: String? = nil, token: String?? = .none) throws -> (status: Int, body: JSONValue?) {
+        var args = curlArguments(method, path, token: token, accept: accept)
         args.insert(contentsOf: ["-w", "\n%{http_code}"], at: 0)
         if raw != nil { args.insert(contentsOf: ["-H", "Content-Type: \(contentType)", "--data-binary", "@-"], at: 0) }
         let out = try Processes.run("curl", args, stdin: raw)
