@@ -91,11 +91,11 @@ extension ResourceType {
                                                     namespaced: true, hasStatus: false, origin: .builtIn)
     public static let leases = ResourceType(group: "coordination.k8s.io", versions: ["v1"], kind: "Lease", plural: "leases",
                                             namespaced: true, hasStatus: false, origin: .builtIn)
-    public static let gatewayClasses = ResourceType(group: gatewayAPIGroup, versions: ["v1", "v1beta1"], kind: "GatewayClass", plural: "gatewayclasses",
+    public static let gatewayClasses = ResourceType(group: gatewayAPIGroup, versions: ["v1"], kind: "GatewayClass", plural: "gatewayclasses",
                                                     namespaced: false, hasStatus: true, shortNames: ["gc"], categories: ["gateway-api"], origin: .custom)
-    public static let gateways = ResourceType(group: gatewayAPIGroup, versions: ["v1", "v1beta1"], kind: "Gateway", plural: "gateways",
+    public static let gateways = ResourceType(group: gatewayAPIGroup, versions: ["v1"], kind: "Gateway", plural: "gateways",
                                               namespaced: true, hasStatus: true, shortNames: ["gtw"], categories: ["gateway-api"], origin: .custom)
-    public static let httpRoutes = ResourceType(group: gatewayAPIGroup, versions: ["v1", "v1beta1"], kind: "HTTPRoute", plural: "httproutes",
+    public static let httpRoutes = ResourceType(group: gatewayAPIGroup, versions: ["v1"], kind: "HTTPRoute", plural: "httproutes",
                                                 namespaced: true, hasStatus: true, categories: ["gateway-api"], origin: .custom)
     /// Served at v1 and v1beta1, as Gateway API v1.1+ does; `serving(versions: ["v1beta1"])` for older releases.
     public static let referenceGrants = ResourceType(group: gatewayAPIGroup, versions: ["v1", "v1beta1"], kind: "ReferenceGrant", plural: "referencegrants",
@@ -105,8 +105,8 @@ extension ResourceType {
     public static let nginxProxies = ResourceType(group: "gateway.nginx.org", versions: ["v1alpha2"], kind: "NginxProxy", plural: "nginxproxies",
                                                   namespaced: true, hasStatus: false, categories: ["nginx-gateway-fabric"], origin: .custom)
 
-    /// Everything Tollgate reads or writes, at the versions the Gateway API standard-channel CRDs
-    /// serve (GatewayClass, Gateway, HTTPRoute, ReferenceGrant at v1 and v1beta1; BackendTLSPolicy at v1).
+    /// Everything Tollgate reads or writes. GatewayClass, Gateway and HTTPRoute are served at v1
+    /// only (the standard-channel CRDs also serve v1beta1: `serving(versions: ["v1", "v1beta1"])`).
     public static let tollgateDefaults: [ResourceType] = [
         namespaces, secrets, configMaps, services, events, endpointSlices, leases,
         gatewayClasses, gateways, httpRoutes, referenceGrants, backendTLSPolicies, nginxProxies,
