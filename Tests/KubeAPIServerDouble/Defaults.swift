@@ -16,7 +16,7 @@ enum BuiltInDefaults {
             object["status"] = ["phase": "Active"]
         case "Secret":
             foldStringData(&object)
-            if object["type"] == nil { object["type"] = "Opaque" }
+            if (object["type"]?.stringValue ?? "").isEmpty { object["type"] = "Opaque" }
         case "Service":
             object["status"] = ["loadBalancer": [:]]
             defaultServiceSpec(&object)
@@ -35,7 +35,7 @@ enum BuiltInDefaults {
             if object["spec"] == nil { object["spec"] = old["spec"] }
         case "Secret":
             foldStringData(&object)
-            if object["type"] == nil { object["type"] = "Opaque" }
+            if (object["type"]?.stringValue ?? "").isEmpty { object["type"] = "Opaque" }
         case "Service":
             defaultServiceSpec(&object)
         default:

@@ -19,8 +19,10 @@ import Logging
 /// Of the CRDs' schemas only the Gateway and GatewayClass status defaults ("Waiting for
 /// controller") are applied.
 ///
-/// Not modelled: server-side apply and protobuf request bodies (415), protobuf responses, YAML
-/// bodies that are not JSON, `managedFields`, CRD schema validation and spec defaults
+/// Protobuf request bodies (kubectl's `create namespace|configmap|secret` shortcuts) are decoded
+/// for Namespace, ConfigMap and Secret only; other kinds answer 415.
+///
+/// Not modelled: server-side apply (415), protobuf responses, YAML bodies that are not JSON, `managedFields`, CRD schema validation and spec defaults
 /// (`fieldValidation` is accepted, not enforced), ClusterIP allocation, the deprecated `/watch/`
 /// paths, HTTP/2.
 public final class KubeAPIServerDouble: Sendable {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The REST verbs on one resource endpoint: get, list, watch, create, update, patch, delete,
-/// deletecollection. Request bodies are JSON only (protobuf and YAML that is not JSON get 415/400).
+/// deletecollection. Request bodies are JSON (YAML that is not JSON gets 400), or protobuf for the
+/// kinds `KubeProtobuf` decodes.
 struct ResourceHandlers {
     let store: ObjectStore
     let path: APIRouter.ResourcePath
@@ -114,10 +115,7 @@ struct ResourceHandlers {
     /// (missing ones are taken from the URL), the namespace must match the URL's.
     private func body() throws(APIError) -> JSONValue {
         let media = request.contentType
-        if media.contains("protobuf") {
-            // The double speaks JSON only; kubectl's typed shortcuts (`kubectl create secret`) send protobuf.
-            throw .unsupportedMediaType(media, accepted: ["application/json", "application/yaml"])
-        }
+        if media == KubeProtobuf.mediaType { return try checkTypeFields(try KubeProtobuf.decode(request.body)) }
         guard ["", "application/json", "application/yaml", "*/*"].contains(media) else {
             throw .unsupportedMediaType(media, accepted: ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"])
         }

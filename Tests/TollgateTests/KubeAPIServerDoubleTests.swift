@@ -69,6 +69,14 @@ import Testing
             #expect(missing.stderr.contains(#"Error from server (NotFound): gateways.gateway.networking.k8s.io "nope" not found"#), "\(missing.stderr)")
             let exists = try h.kubectl(["create", "-f", try h.write("gc.yaml", Manifests.gatewayClass)])
             #expect(exists.stderr.contains(#"Error from server (AlreadyExists): error when creating"#), "\(exists.stderr)")
+
+            // kubectl's typed shortcuts send protobuf bodies.
+            #expect(try h.kubectl(["create", "namespace", "shortcuts"]).status == 0)
+            let created = try h.kubectl(["create", "secret", "generic", "creds", "-n", "shortcuts", "--from-literal=user=admin"])
+            #expect(created.status == 0, "\(created.stderr)")
+            let secret = try #require(h.double.get(apiVersion: "v1", kind: "Secret", namespace: "shortcuts", name: "creds"))
+            #expect(secret["data"] == ["user": .string(Data("admin".utf8).base64EncodedString())])
+            #expect(secret["type"] == "Opaque")
         }
     }
 
@@ -560,7 +568,7 @@ import Testing
             let notJSON = try h.curl("POST", base, raw: "this is not json")
             #expect(notJSON.status == 400)
             let protobuf = try h.curl("POST", base, raw: "k8s\0", contentType: "application/vnd.kubernetes.protobuf")
-            #expect(protobuf.status == 415)
+            #expect(protobuf.status == 415, "protobuf bodies are decoded for Namespace, ConfigMap and Secret only")
             let wrongNamespace = try h.curl("POST", base, Manifests.gateway(namespace: "kube-system"))
             #expect(wrongNamespace.status == 400)
             let badName = try h.curl("POST", base, ["metadata": ["name": "Not_Valid"]])
