@@ -22,6 +22,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var watch: ActiveWatch?
+    /// Whether the connection stays open after the current watch stream ends.
+    private var keepAliveAfterWatch = true
     private static let maxBody = 16 << 20
 
     init(core: APIServerCore) { self.core = core }
@@ -79,6 +81,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         headers.add(name: "Transfer-Encoding", value: "chunked")
         headers.add(name: "Cache-Control", value: "no-cache, private")
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        keepAliveAfterWatch = head.isKeepAlive
         let sink = ChannelWatchSink(channel: context.channel)
         let store = core.store
         guard let id = store.watch(plan.filter, from: plan.resourceVersion, sendInitialEvents: plan.sendInitialEvents, sink: sink) else { return }
@@ -105,7 +108,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is WatchFinished { endWatch() } else { context.fireUserInboundEventTriggered(event) }
+        guard event is WatchFinished else { return context.fireUserInboundEventTriggered(event) }
+        endWatch()
+        if !keepAliveAfterWatch { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -140,8 +145,9 @@ final class ChannelWatchSink: WatchSink {
         guard finished.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let channel = self.channel
         channel.eventLoop.execute {
-            channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
-            channel.pipeline.fireUserInboundEventTriggered(HTTPConnectionHandler.WatchFinished())
+            channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in
+                channel.pipeline.fireUserInboundEventTriggered(HTTPConnectionHandler.WatchFinished())
+            }
         }
     }
 }

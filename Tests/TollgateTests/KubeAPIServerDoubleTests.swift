@@ -1,4 +1,3 @@
-#if canImport(KubeAPIServerDouble)
 import Foundation
 import KubeAPIServerDouble
 import Testing
@@ -986,4 +985,3 @@ private final class StreamingProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 }
-#endif
