@@ -10,7 +10,7 @@ import Testing
     @Test("kubectl apply creates a multi-document manifest; a second apply patches only what changed")
     func kubectlApply() async throws {
         try await withDouble { h in
-            let first = try h.kubectl(["apply", "-f", try h.write("app.yaml", Manifests.app)])
+            let first = try h.kubectl(["apply", "-f", try h.write("app.yaml", DoubleManifests.app)])
             #expect(first.status == 0, "\(first.stderr)")
             for line in ["namespace/demo created", "gatewayclass.gateway.networking.k8s.io/nginx created",
                          "gateway.gateway.networking.k8s.io/gateway created", "httproute.gateway.networking.k8s.io/secure-app created",
@@ -20,7 +20,7 @@ import Testing
             let created = try #require(h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "demo", name: "gateway"))
             #expect(created[path: ["metadata", "generation"]] == 1)
 
-            let second = try h.kubectl(["apply", "-f", try h.write("app2.yaml", Manifests.appWithSecondListener)])
+            let second = try h.kubectl(["apply", "-f", try h.write("app2.yaml", DoubleManifests.appWithSecondListener)])
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains("gateway.gateway.networking.k8s.io/gateway configured"), "\(second.stdout)")
             for unchanged in ["namespace/demo", "gatewayclass.gateway.networking.k8s.io/nginx", "httproute.gateway.networking.k8s.io/secure-app",
@@ -48,9 +48,9 @@ import Testing
     @Test("kubectl describe shows the status written through PUT /status; kubectl get of a missing object prints the server's NotFound")
     func kubectlDescribe() async throws {
         try await withDouble { h in
-            #expect(try h.kubectl(["apply", "-f", try h.write("app.yaml", Manifests.app)]).status == 0)
+            #expect(try h.kubectl(["apply", "-f", try h.write("app.yaml", DoubleManifests.app)]).status == 0)
             var gateway = try #require(h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "demo", name: "gateway"))
-            gateway["status"] = Manifests.programmedStatus(generation: 1)
+            gateway["status"] = DoubleManifests.programmedStatus(generation: 1)
             let put = try h.curl("PUT", "/apis/gateway.networking.k8s.io/v1/namespaces/demo/gateways/gateway/status", gateway)
             #expect(put.status == 200)
 
@@ -66,7 +66,7 @@ import Testing
             let missing = try h.kubectl(["get", "gateway", "nope", "-n", "demo"])
             #expect(missing.status != 0)
             #expect(missing.stderr.contains(#"Error from server (NotFound): gateways.gateway.networking.k8s.io "nope" not found"#), "\(missing.stderr)")
-            let exists = try h.kubectl(["create", "-f", try h.write("gc.yaml", Manifests.gatewayClass)])
+            let exists = try h.kubectl(["create", "-f", try h.write("gc.yaml", DoubleManifests.gatewayClass)])
             #expect(exists.stderr.contains(#"Error from server (AlreadyExists): error when creating"#), "\(exists.stderr)")
 
             // kubectl's typed shortcuts send protobuf bodies.
@@ -82,7 +82,7 @@ import Testing
     @Test("kubectl get -w streams ADDED then MODIFIED; kubectl delete -f removes everything (the namespace after Terminating)")
     func kubectlWatchAndDelete() async throws {
         try await withDouble { h in
-            let manifest = try h.write("app.yaml", Manifests.app)
+            let manifest = try h.write("app.yaml", DoubleManifests.app)
             #expect(try h.kubectl(["apply", "-f", manifest]).status == 0)
             let watch = try h.kubectlStream(["get", "gateways", "-n", "demo", "-w", "--output-watch-events", "-o", "json"])
             defer { watch.stop() }
@@ -91,7 +91,7 @@ import Testing
             #expect(added[0][path: ["object", "metadata", "name"]] == "gateway")
 
             var gateway = try #require(h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "demo", name: "gateway"))
-            gateway["status"] = Manifests.programmedStatus(generation: 1)
+            gateway["status"] = DoubleManifests.programmedStatus(generation: 1)
             try h.double.updateStatus(gateway)
             let events = try await watch.waitForEvents { $0.count >= 2 }
             #expect(events[1]["type"] == "MODIFIED")
@@ -111,7 +111,7 @@ import Testing
     @Test("kubectl discovers through aggregated discovery and prints server-side tables with the CRDs' printer columns")
     func kubectlTablesAndAggregatedDiscovery() async throws {
         try await withDouble { h in
-            #expect(try h.kubectl(["apply", "-f", try h.write("app.yaml", Manifests.app)]).status == 0)
+            #expect(try h.kubectl(["apply", "-f", try h.write("app.yaml", DoubleManifests.app)]).status == 0)
             let paths = h.double.requestLog.map(\.path)
             #expect(paths.contains("/api") && paths.contains("/apis"))
             #expect(!paths.contains("/api/v1") && !paths.contains("/apis/gateway.networking.k8s.io/v1"),
@@ -123,7 +123,7 @@ import Testing
             #expect(rows.dropFirst().first?.prefix(3) == ["gateway", "nginx", "Unknown"], "\(pending.stdout)")
 
             var gateway = try #require(h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "demo", name: "gateway"))
-            gateway["status"] = ["addresses": [["type": "IPAddress", "value": "10.0.0.7"]], "conditions": Manifests.programmedStatus(generation: 1)["conditions"]!]
+            gateway["status"] = ["addresses": [["type": "IPAddress", "value": "10.0.0.7"]], "conditions": DoubleManifests.programmedStatus(generation: 1)["conditions"]!]
             try h.double.updateStatus(gateway)
             let programmed = try h.kubectl(["get", "gateway", "gateway", "-n", "demo", "--no-headers"])
             #expect(programmed.stdout.split(separator: " ").prefix(4) == ["gateway", "nginx", "10.0.0.7", "True"], "\(programmed.stdout)")
@@ -169,7 +169,7 @@ import Testing
     @Test("optimistic concurrency: a stale resourceVersion is 409 Conflict for PUT and PUT /status")
     func staleResourceVersion() async throws {
         try await withDouble { h in
-            let v1 = try h.double.create(Manifests.gateway(namespace: "default"))
+            let v1 = try h.double.create(DoubleManifests.gateway(namespace: "default"))
             var fresh = v1
             fresh["spec"]?["gatewayClassName"] = "other"
             let ok = try h.curl("PUT", "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/gateway", fresh)
@@ -183,7 +183,7 @@ import Testing
             #expect(conflict.body?["message"] == #"Operation cannot be fulfilled on gateways.gateway.networking.k8s.io "gateway": the object has been modified; please apply your changes to the latest version and try again"#)
             #expect(conflict.body?[path: ["details", "kind"]] == "gateways")
 
-            stale["status"] = Manifests.programmedStatus(generation: 1)
+            stale["status"] = DoubleManifests.programmedStatus(generation: 1)
             let statusConflict = try h.curl("PUT", "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/gateway/status", stale)
             #expect(statusConflict.status == 409)
             #expect(statusConflict.body?["reason"] == "Conflict")
@@ -203,15 +203,15 @@ import Testing
     func statusAndSpecAreSeparate() async throws {
         try await withDouble { h in
             let path = "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/gateway"
-            var withStatus = Manifests.gateway(namespace: "default")
-            withStatus["status"] = Manifests.programmedStatus(generation: 1)
+            var withStatus = DoubleManifests.gateway(namespace: "default")
+            withStatus["status"] = DoubleManifests.programmedStatus(generation: 1)
             let created = try h.double.create(withStatus)
             let pending = created[path: ["status", "conditions"]]?.arrayValue ?? []
             #expect(pending.map { $0["type"] } == ["Accepted", "Programmed"], "create drops status; the CRD default is read back")
             #expect(pending.allSatisfy { $0["status"] == "Unknown" && $0["reason"] == "Pending" && $0["lastTransitionTime"] == "1970-01-01T00:00:00Z" })
 
             var statusWrite = created
-            statusWrite["status"] = Manifests.programmedStatus(generation: 1)
+            statusWrite["status"] = DoubleManifests.programmedStatus(generation: 1)
             statusWrite["spec"]?["gatewayClassName"] = "ignored"
             statusWrite.setLabel("ignored", "yes")
             let afterStatus = try #require(try h.curl("PUT", path + "/status", statusWrite).body)
@@ -477,7 +477,7 @@ import Testing
     @Test("deleting an owner garbage-collects its dependents (Background), Orphan keeps them without the reference, finalizers hold deletion")
     func ownerReferencesAndFinalizers() async throws {
         try await withDouble { h in
-            let owner = try h.double.create(Manifests.gateway(namespace: "default"))
+            let owner = try h.double.create(DoubleManifests.gateway(namespace: "default"))
             let ref: JSONValue = ["apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "name": "gateway",
                                   "uid": owner[path: ["metadata", "uid"]]!, "controller": true]
             for name in ["dep-1", "dep-2"] {
@@ -488,7 +488,7 @@ import Testing
             #expect(deleted.body?["kind"] == "Gateway", "custom resources answer DELETE with the object")
             #expect(try h.double.list(apiVersion: "v1", kind: "ConfigMap", namespace: "default").isEmpty)
 
-            let owner2 = try h.double.create(Manifests.gateway(namespace: "default"))
+            let owner2 = try h.double.create(DoubleManifests.gateway(namespace: "default"))
             var ref2 = ref
             ref2["uid"] = owner2[path: ["metadata", "uid"]]
             try h.double.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "kept", "namespace": "default", "ownerReferences": [ref2]]])
@@ -549,13 +549,13 @@ import Testing
             #expect(generated.body?[path: ["metadata", "name"]]?.stringValue?.hasPrefix("gw-") == true)
             #expect(generated.body?[path: ["metadata", "name"]]?.stringValue?.count == 8)
 
-            #expect(try h.curl("POST", base, Manifests.gateway(namespace: "default")).status == 201)
-            let dup = try h.curl("POST", base, Manifests.gateway(namespace: "default"))
+            #expect(try h.curl("POST", base, DoubleManifests.gateway(namespace: "default")).status == 201)
+            let dup = try h.curl("POST", base, DoubleManifests.gateway(namespace: "default"))
             #expect(dup.status == 409)
             #expect(dup.body?["reason"] == "AlreadyExists")
             #expect(dup.body?["message"] == #"gateways.gateway.networking.k8s.io "gateway" already exists"#)
 
-            let noNamespace = try h.curl("POST", "/apis/gateway.networking.k8s.io/v1/namespaces/nowhere/gateways", Manifests.gateway(namespace: "nowhere"))
+            let noNamespace = try h.curl("POST", "/apis/gateway.networking.k8s.io/v1/namespaces/nowhere/gateways", DoubleManifests.gateway(namespace: "nowhere"))
             #expect(noNamespace.status == 404)
             #expect(noNamespace.body?["message"] == #"namespaces "nowhere" not found"#)
 
@@ -568,7 +568,7 @@ import Testing
             #expect(notJSON.status == 400)
             let protobuf = try h.curl("POST", base, raw: "k8s\0", contentType: "application/vnd.kubernetes.protobuf")
             #expect(protobuf.status == 415, "protobuf bodies are decoded for Namespace, ConfigMap and Secret only")
-            let wrongNamespace = try h.curl("POST", base, Manifests.gateway(namespace: "kube-system"))
+            let wrongNamespace = try h.curl("POST", base, DoubleManifests.gateway(namespace: "kube-system"))
             #expect(wrongNamespace.status == 400)
             let badName = try h.curl("POST", base, ["metadata": ["name": "Not_Valid"]])
             #expect(badName.status == 422)
@@ -584,7 +584,7 @@ import Testing
     @Test("failRequests answers matching requests with the injected status; the request log counts status writes")
     func faultInjection() async throws {
         try await withDouble { h in
-            let gateway = try h.double.create(Manifests.gateway(namespace: "default"))
+            let gateway = try h.double.create(DoubleManifests.gateway(namespace: "default"))
             h.double.failRequests(status: 503, count: 2) { $0.method == "GET" && $0.path.hasSuffix("/gateways/gateway") }
             let path = "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/gateway"
             #expect(try h.curl("GET", path).status == 503)
@@ -595,7 +595,7 @@ import Testing
 
             h.double.failRequests(status: 429) { $0.path.hasSuffix("/status") }
             var status = gateway
-            status["status"] = Manifests.programmedStatus(generation: 1)
+            status["status"] = DoubleManifests.programmedStatus(generation: 1)
             #expect(try h.curl("PUT", path + "/status", status).status == 429)
             #expect(try h.curl("PUT", path + "/status", status).status == 429)
             h.double.clearFailures()
@@ -610,7 +610,7 @@ import Testing
     func patches() async throws {
         try await withDouble { h in
             let gw = "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/gateway"
-            try h.double.create(Manifests.gateway(namespace: "default"))
+            try h.double.create(DoubleManifests.gateway(namespace: "default"))
             let merged = try h.curl("PATCH", gw, ["metadata": ["labels": ["a": "b"]], "spec": ["gatewayClassName": "x"]], contentType: "application/merge-patch+json")
             #expect(merged.status == 200)
             #expect(merged.body?[path: ["spec", "gatewayClassName"]] == "x")
@@ -621,7 +621,7 @@ import Testing
             #expect(strategic.status == 415)
             let pinned = try h.curl("PATCH", gw, ["metadata": ["resourceVersion": "1"], "spec": ["gatewayClassName": "z"]], contentType: "application/merge-patch+json")
             #expect(pinned.status == 409, "a resourceVersion in a patch is a precondition")
-            let status = try h.curl("PATCH", gw + "/status", ["status": Manifests.programmedStatus(generation: 3), "spec": ["gatewayClassName": "ignored"]],
+            let status = try h.curl("PATCH", gw + "/status", ["status": DoubleManifests.programmedStatus(generation: 3), "spec": ["gatewayClassName": "ignored"]],
                                     contentType: "application/merge-patch+json")
             #expect(status.body?[path: ["status", "conditions"]]?.arrayValue?.count == 2)
             #expect(status.body?[path: ["spec", "gatewayClassName"]] == "x")
@@ -660,12 +660,12 @@ import Testing
             let resources = try h.kubectl(["api-resources", "--api-group=gateway.networking.k8s.io", "-o", "name"])
             #expect(resources.stdout.contains("referencegrants.gateway.networking.k8s.io"), "\(resources.stderr)")
             #expect(!resources.stdout.contains("backendtlspolicies"))
-            let grant = try h.write("grant.yaml", Manifests.referenceGrantV1beta1)
+            let grant = try h.write("grant.yaml", DoubleManifests.referenceGrantV1beta1)
             let applied = try h.kubectl(["apply", "-f", grant])
             #expect(applied.status == 0, "\(applied.stderr)")
             let read = try #require(try h.curl("GET", "/apis/gateway.networking.k8s.io/v1beta1/namespaces/default/referencegrants/allow").body)
             #expect(read["apiVersion"] == "gateway.networking.k8s.io/v1beta1")
-            let policy = try h.kubectl(["apply", "-f", try h.write("policy.yaml", Manifests.backendTLSPolicy)])
+            let policy = try h.kubectl(["apply", "-f", try h.write("policy.yaml", DoubleManifests.backendTLSPolicy)])
             #expect(policy.status != 0)
             #expect(policy.stderr.contains(#"no matches for kind "BackendTLSPolicy""#), "\(policy.stderr)")
         }
@@ -689,9 +689,9 @@ import Testing
     }
 }
 
-// MARK: - Harness
+// MARK: - DoubleHarness
 
-private enum Manifests {
+private enum DoubleManifests {
     static let namespace = """
     apiVersion: v1
     kind: Namespace
@@ -844,7 +844,7 @@ private extension JSONValue {
 }
 
 /// A started double, a scratch directory with its kubeconfig, and clients for it.
-private struct Harness {
+private struct DoubleHarness {
     let double: KubeAPIServerDouble
     let dir: URL
     let kubeconfig: String
@@ -863,8 +863,8 @@ private struct Harness {
         try Processes.run("kubectl", kubectlBase + arguments)
     }
 
-    func kubectlStream(_ arguments: [String]) throws -> StreamingProcess {
-        try StreamingProcess("/usr/bin/env", ["kubectl"] + kubectlBase + arguments)
+    func kubectlStream(_ arguments: [String]) throws -> StreamingOutputProcess {
+        try StreamingOutputProcess("/usr/bin/env", ["kubectl"] + kubectlBase + arguments)
     }
 
     private var caFile: String { dir.appendingPathComponent("ca.pem").path }
@@ -896,13 +896,13 @@ private struct Harness {
     }
 
     /// A streaming GET (a watch), read line by line.
-    func stream(_ path: String) throws -> StreamingProcess {
-        try StreamingProcess("/usr/bin/env", ["curl", "-N"] + curlArguments("GET", path, token: .none))
+    func stream(_ path: String) throws -> StreamingOutputProcess {
+        try StreamingOutputProcess("/usr/bin/env", ["curl", "-N"] + curlArguments("GET", path, token: .none))
     }
 }
 
 private func withDouble(resources: [ResourceType] = ResourceType.tollgateDefaults, bookmarkInterval: Duration = .seconds(1),
-                        _ body: (Harness) async throws -> Void) async throws
+                        _ body: (DoubleHarness) async throws -> Void) async throws
 {
     let double = KubeAPIServerDouble(resources: resources, bookmarkInterval: bookmarkInterval)
     try await double.start()
@@ -911,7 +911,7 @@ private func withDouble(resources: [ResourceType] = ResourceType.tollgateDefault
     try double.writeKubeconfig(to: kubeconfig)
     try Data(double.caPEM.utf8).write(to: dir.appendingPathComponent("ca.pem"))
     do {
-        try await body(Harness(double: double, dir: dir, kubeconfig: kubeconfig))
+        try await body(DoubleHarness(double: double, dir: dir, kubeconfig: kubeconfig))
     } catch {
         try? await double.stop()
         try? FileManager.default.removeItem(at: dir)
@@ -922,7 +922,7 @@ private func withDouble(resources: [ResourceType] = ResourceType.tollgateDefault
 }
 
 /// A child process whose stdout is collected as it arrives (a watch), so a test can wait for lines.
-private final class StreamingProcess: @unchecked Sendable {
+private final class StreamingOutputProcess: @unchecked Sendable {
     private let process = Process()
     private let lock = NSLock()
     private var output = Data()
