@@ -1,0 +1,243 @@
+import Foundation
+import KubeAPIServerDouble
+import Testing
+
+/// The Kubernetes controller while the API server misbehaves: watches dropped, resourceVersions
+/// expired (410), the server restarted, 5xx answers for a while. After each, the controller must
+/// converge and write each changed status exactly once. Other controllers' status entries and
+/// kinds the server does not serve are checked here too. No NGINX: status only.
+@Suite(.serialized) struct KubernetesFaultTests {
+    final class Harness: @unchecked Sendable {
+        let directory: URL
+        let double: KubeAPIServerDouble
+        var kubeconfig: String { directory.appendingPathComponent("kubeconfig").path }
+        private(set) var controllers: [TollgateProcess] = []
+
+        init(resources: [ResourceType] = ResourceType.tollgateDefaults) async throws {
+            directory = try Processes.temporaryDirectory("kube-faults")
+            double = KubeAPIServerDouble(resources: resources)
+            try await double.start()
+            try double.writeKubeconfig(to: kubeconfig)
+            try apply(Self.base)
+        }
+
+        @discardableResult
+        func apply(_ yaml: String) throws -> Processes.Output {
+            let file = directory.appendingPathComponent("apply-\(UUID().uuidString).yaml")
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            let r = try kubectl(["apply", "-f", file.path])
+            guard r.status == 0 else { throw TestFailure("kubectl apply: \(r.stderr)") }
+            return r
+        }
+
+        func kubectl(_ args: [String]) throws -> Processes.Output {
+            try Processes.run("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=20s"] + args)
+        }
+
+        @discardableResult
+        func startController(_ extra: [String] = [], name: String = "controller") throws -> TollgateProcess {
+            let p = try TollgateProcess(["controller", "--provider", "kubernetes", "--kubeconfig", kubeconfig, "--namespace", "tollgate-system",
+                                         "--listen", "127.0.0.1:0", "--state-dir", directory.appendingPathComponent("state-" + name).path] + extra,
+                                        log: directory.appendingPathComponent(name + ".log"))
+            controllers.append(p)
+            return p
+        }
+
+        /// The object as the double holds it.
+        func route(_ name: String = "app") -> JSONValue? {
+            double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "team", name: name)
+        }
+
+        /// observedGeneration of the route's Accepted condition for Tollgate's parent entry.
+        func observedGeneration(_ name: String = "app") -> Int? {
+            let parents = route(name)?[path: ["status", "parents"]]?.arrayValue ?? []
+            let ours = parents.first { $0["controllerName"]?.stringValue == "tollgate.dev/gateway-controller" }
+            return ours?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "Accepted" }?["observedGeneration"]?.intValue
+        }
+
+        func generation(_ name: String = "app") -> Int? { route(name)?[path: ["metadata", "generation"]]?.intValue }
+
+        /// Successful status writes to `path` (a suffix such as `httproutes/app/status`).
+        func writes(_ suffix: String) -> Int {
+            double.requestLog.filter { $0.method == "PUT" && $0.path.hasSuffix(suffix) && $0.status < 300 }.count
+        }
+
+        var logs: String {
+            controllers.map { "==> \($0.log.lastPathComponent) <==\n\((Fixtures.read($0.log) ?? "").suffix(4000))" }.joined(separator: "\n")
+        }
+
+        func wait(_ what: String, timeout: Double = 30, _ condition: () throws -> Bool) throws {
+            do { try eventually(what, timeout: timeout, condition) } catch { throw TestFailure("\(error)\n\(logs)") }
+        }
+
+        func stop() async {
+            for c in controllers { c.stop() }
+            try? await double.stop()
+        }
+
+        static func routeYAML(_ path: String, name: String = "app") -> String {
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: \(name), namespace: team}
+            spec:
+              parentRefs: [{name: gw, namespace: infra}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: \(path)}}]
+                backendRefs: [{name: app, port: 80}]
+            """
+        }
+
+        static let base = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: tollgate-system}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: infra}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: team}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata: {name: tollgate}
+            spec: {controllerName: tollgate.dev/gateway-controller}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: infra}
+            spec:
+              gatewayClassName: tollgate
+              listeners:
+              - {name: http, port: 18480, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: app, namespace: team}
+            spec: {ports: [{port: 80}]}
+            ---
+            \(routeYAML("/v1"))
+            """
+    }
+
+    func withHarness(resources: [ResourceType] = ResourceType.tollgateDefaults, _ body: (Harness) async throws -> Void) async throws {
+        let h = try await Harness(resources: resources)
+        do { try await body(h) } catch {
+            await h.stop()
+            throw error
+        }
+        await h.stop()
+    }
+
+    /// Edits the route to `path` (generation +1), waits for its status to follow, and checks
+    /// that the change cost exactly one write of the route's status and none of the Gateway's.
+    func editAndConverge(_ h: Harness, path: String, edit: (() throws -> Void)? = nil, during fault: String) throws {
+        let routeWrites = h.writes("httproutes/app/status"), gatewayWrites = h.writes("gateways/gw/status")
+        let before = h.generation() ?? 0
+        if let edit { try edit() } else { try h.apply(Harness.routeYAML(path)) }
+        try h.wait("\(fault): the route's status follows generation \(before + 1)") { h.observedGeneration() == before + 1 }
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(h.writes("httproutes/app/status") == routeWrites + 1, "\(fault): route status writes \(routeWrites) → \(h.writes("httproutes/app/status"))\n\(h.logs)")
+        #expect(h.writes("gateways/gw/status") == gatewayWrites, "\(fault): the Gateway's unchanged status was written again")
+    }
+
+    @Test("watches dropped, resourceVersions expired, the API server restarted, 5xx for a while: converges, each changed status written once")
+    func apiServerFaults() async throws {
+        try await withHarness { h in
+            try h.startController()
+            try h.wait("initial status") { h.observedGeneration() == 1 }
+            try await Task.sleep(for: .milliseconds(1500))
+
+            h.double.dropWatches()
+            try editAndConverge(h, path: "/v2", during: "watches dropped")
+
+            h.double.compact()
+            h.double.dropWatches()
+            try editAndConverge(h, path: "/v3", during: "410 Expired")
+
+            try await h.double.stop()
+            try await Task.sleep(for: .seconds(1))
+            try await h.double.start(port: h.double.port)
+            try editAndConverge(h, path: "/v4", during: "API server restarted")
+
+            // 5xx for a while: the edit goes to the store directly (every HTTP request fails).
+            h.double.failRequests(status: 503)
+            try editAndConverge(h, path: "/v5", edit: {
+                var route = try #require(h.route())
+                route["spec"] = try JSONValue(parsing: """
+                    {"parentRefs": [{"name": "gw", "namespace": "infra"}],
+                     "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/v5"}}], "backendRefs": [{"name": "app", "port": 80}]}]}
+                    """)
+                _ = try h.double.update(route)
+                usleep(3_000_000)
+                h.double.clearFailures()
+            }, during: "503 for 3 s")
+            #expect(h.controllers[0].output.components(separatedBy: "503").count < 12,
+                    "errors are logged once per cause, not per retry:\n\(h.logs)")
+        }
+    }
+
+    @Test("route parents and policy ancestors of other controllers stay as they are; a route that leaves loses only Tollgate's entry")
+    func otherControllersEntries() async throws {
+        try await withHarness { h in
+            // Another controller's entry, written before Tollgate starts.
+            var route = try #require(h.route())
+            route["status"] = try JSONValue(parsing: """
+                {"parents": [{"parentRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": "infra", "name": "other"},
+                  "controllerName": "example.com/other", "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted",
+                  "message": "theirs", "observedGeneration": 1, "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}
+                """)
+            _ = try h.double.updateStatus(route)
+            try h.startController()
+            try h.wait("Tollgate's entry added") { h.observedGeneration() == 1 }
+            let parents = h.route()?[path: ["status", "parents"]]?.arrayValue ?? []
+            #expect(parents.count == 2, "\(parents)")
+            let theirs = parents.first { $0["controllerName"]?.stringValue == "example.com/other" }
+            #expect(theirs?["conditions"]?.arrayValue?.first?["message"]?.stringValue == "theirs")
+            #expect(theirs?["conditions"]?.arrayValue?.first?["lastTransitionTime"]?.stringValue == "2026-01-01T00:00:00Z")
+
+            // The route now points at a Gateway that is not Tollgate's: Tollgate takes back its entry only.
+            try h.apply(Harness.routeYAML("/v1").replacingOccurrences(of: "name: gw, namespace: infra", with: "name: other, namespace: infra"))
+            try h.wait("Tollgate's entry removed") {
+                let p = h.route()?[path: ["status", "parents"]]?.arrayValue ?? []
+                return p.count == 1 && p.first?["controllerName"]?.stringValue == "example.com/other"
+            }
+        }
+    }
+
+    @Test("a kind the API server does not serve (BackendTLSPolicy) is a warning and empty; ReferenceGrant served only as v1beta1 is read")
+    func missingKinds() async throws {
+        let resources = ResourceType.tollgateDefaults
+            .filter { $0.kind != "BackendTLSPolicy" }
+            .map { $0.kind == "ReferenceGrant" ? $0.serving(versions: ["v1beta1"]) : $0 }
+        try await withHarness(resources: resources) { h in
+            // The route's backend in another namespace, allowed by a v1beta1 ReferenceGrant.
+            try h.apply("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: shared, namespace: infra}
+                spec: {ports: [{port: 80}]}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata: {name: team-to-shared, namespace: infra}
+                spec:
+                  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: team}]
+                  to: [{group: "", kind: Service}]
+                """)
+            try h.apply(Harness.routeYAML("/v1").replacingOccurrences(of: "backendRefs: [{name: app, port: 80}]",
+                                                                        with: "backendRefs: [{name: shared, namespace: infra, port: 80}]"))
+            let c = try h.startController()
+            try h.wait("the route's refs resolve through the v1beta1 grant") {
+                let parents = h.route()?[path: ["status", "parents"]]?.arrayValue ?? []
+                let resolved = parents.first?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "ResolvedRefs" }
+                return resolved?["status"]?.stringValue == "True"
+            }
+            #expect(c.output.contains("does not serve BackendTLSPolicy"), "\(h.logs)")
+            #expect(c.process.isRunning)
+        }
+    }
+}
