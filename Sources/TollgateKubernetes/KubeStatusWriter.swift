@@ -39,6 +39,8 @@ public actor KubeStatusWriter {
     /// Writes every document whose merged status differs from the object's current status, and
     /// removes Tollgate's entries from routes and policies that have no document any more.
     public func write(_ documents: [StatusDocument], now: Date = Date()) async {
+        let before = writes
+        defer { logWrites(since: before) }
         let stamp = StatusMerge.timestamp(now)
         let grace = now < reconnectGraceEnd
         var seen = Set<ObjectKey>()
@@ -94,6 +96,15 @@ public actor KubeStatusWriter {
             failures += 1
             logger.warning("status of \(key) not written: \(error)")
         }
+    }
+
+    /// One line per pass that wrote something: how many statuses of each kind.
+    private func logWrites(since before: [ObjectKind: Int]) {
+        let delta = writes.compactMap { kind, n -> String? in
+            let d = n - (before[kind] ?? 0)
+            return d > 0 ? "\(kind.rawValue) \(d)" : nil
+        }.sorted()
+        if !delta.isEmpty { logger.info("status written: \(delta.joined(separator: ", "))") }
     }
 
     private func count(_ key: ObjectKey) {
