@@ -240,4 +240,36 @@ import Testing
             #expect(c.process.isRunning)
         }
     }
+
+    @Test("--gateway-class and --watch-namespace: another instance's class and objects outside the namespaces are neither read nor written")
+    func scoping() async throws {
+        try await withHarness { h in
+            try h.apply("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: other-instance}
+                spec: {controllerName: tollgate.dev/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: theirs, namespace: infra}
+                spec:
+                  gatewayClassName: other-instance
+                  listeners: [{name: http, port: 18481, protocol: HTTP}]
+                """)
+            try h.startController(["--gateway-class", "tollgate", "--watch-namespace", "infra"])
+            let gateway = { h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "infra", name: "gw") }
+            try h.wait("our Gateway Accepted") {
+                let c = gateway()?[path: ["status", "conditions"]]?.arrayValue?.first { $0["type"]?.stringValue == "Accepted" }
+                return c?["status"]?.stringValue == "True"
+            }
+            try await Task.sleep(for: .seconds(2))
+            // The route lives in `team`, outside --watch-namespace: it does not attach and is not written.
+            #expect(gateway()?[path: ["status", "listeners"]]?.arrayValue?.first?["attachedRoutes"]?.intValue == 0)
+            #expect(h.writes("httproutes/app/status") == 0)
+            #expect(h.writes("gateways/theirs/status") == 0)
+            #expect(h.writes("gatewayclasses/other-instance/status") == 0)
+            #expect(h.writes("gatewayclasses/tollgate/status") == 1)
+        }
+    }
 }
