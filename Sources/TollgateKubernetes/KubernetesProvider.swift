@@ -7,10 +7,11 @@ import TollgateModel
 /// decoded and admitted like a manifest, delivered to the controller as whole stores (changes
 /// within `debounce` of each other in one). Object generations are the API server's.
 ///
-/// Secrets: only Secrets of type `kubernetes.io/tls` are listed and watched (a field selector),
-/// so the Secrets of the rest of the cluster — service-account tokens, Helm releases — are never
-/// held in memory. Listener certificates must be `kubernetes.io/tls` Secrets (the Gateway API
-/// requires that type for `certificateRefs`).
+/// Secrets: the types that can never hold a certificate or CA bundle — service-account tokens,
+/// Helm release payloads (often the bulk of a cluster's Secrets), registry credentials,
+/// bootstrap tokens, basic-auth and ssh-auth — are excluded by a field selector
+/// (`secretFieldSelector`), so they are never transferred or held in memory. TLS and Opaque
+/// Secrets (certificates, CA bundles made with `kubectl create secret generic`) are read.
 public struct KubernetesProvider: Provider {
     public struct Options: Sendable {
         /// Namespaces whose namespaced objects are read; empty: all.
@@ -36,6 +37,8 @@ public struct KubernetesProvider: Provider {
     public let kinds: KubernetesKinds
     /// The raw objects the status writer reads.
     public let assembler: KubeStoreAssembler
+    /// The informers while `run` runs (their counters are metrics).
+    public let informers = ProviderInformers()
     let logger: Logger
     let plan: [(kind: ObjectKind, namespace: String?)]
 
@@ -68,12 +71,20 @@ public struct KubernetesProvider: Provider {
         assembler = KubeStoreAssembler(informers: plan.count, gatewayClassName: options.gatewayClassName, logger: logger)
     }
 
+    /// Secret types Tollgate never reads (see the type's documentation).
+    public static let ignoredSecretTypes = [
+        "kubernetes.io/service-account-token", "helm.sh/release.v1", "kubernetes.io/dockerconfigjson",
+        "kubernetes.io/dockercfg", "bootstrap.kubernetes.io/token", "kubernetes.io/basic-auth", "kubernetes.io/ssh-auth",
+    ]
+    public static var secretFieldSelector: String { ignoredSecretTypes.map { "type!=\($0)" }.joined(separator: ",") }
+
     public func run(deliver: @escaping @Sendable (ProviderUpdate) async -> Void) async throws {
         let informers = plan.map { kind, ns in
             Informer(client: client, resource: kinds.resources[kind]!, namespace: ns,
-                     fieldSelector: kind == .secret ? "type=kubernetes.io/tls" : nil,
+                     fieldSelector: kind == .secret ? Self.secretFieldSelector : nil,
                      options: options.informer, logger: logger)
         }
+        await self.informers.hold(informers)
         let assembler = self.assembler
         let debounce = options.debounce
         await withTaskGroup(of: Void.self) { outer in
