@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The rendered file set and its digest, hex encoding. Shared by the renderer, snapshots and the agent.
@@ -69,6 +70,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ] + grpc, swiftSettings: strict),
         // Our Kubernetes client: kubeconfig and in-cluster config, typed errors, list/watch
         // informers, status updates with conflict retry, Lease leader election. JSON in, JSON out.
@@ -81,10 +83,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
-        // Kubernetes mode: the Kubernetes provider, status writes, the CA Secret, leader election.
+        // Kubernetes mode: the Kubernetes provider, status writes, the CA Secret, leader election,
+        // the /metrics, /healthz and /readyz endpoint.
         .target(name: "TollgateKubernetes", dependencies: [
             "TollgateKube", "TollgateModel", "TollgateManifests", "TollgateControlPlane",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
         // The thin CLI.
         .executableTarget(name: "tollgate", dependencies: [

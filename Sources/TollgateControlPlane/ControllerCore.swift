@@ -11,6 +11,8 @@ import TollgateSnapshot
 /// only; `AgentService` converts the protocol's messages (`AgentWire`).
 public actor ControllerCore {
     let logger: Logger
+    /// Reconciles and agents' results, when the owner collects metrics.
+    let metrics: ControllerMetrics?
     var reconciler: Reconciler
     var sessions: [Int: AgentSession] = [:]
     var agentStates: [GatewayRef: GatewayAgentState] = [:]
@@ -26,10 +28,13 @@ public actor ControllerCore {
 
     /// - Parameter historyStore: where snapshot histories persist; they are loaded from it here, so
     ///   versions, diffs and reports survive a restart.
+    /// - Parameter metrics: where reconciles and agents' results are counted; nil: nowhere.
     public init(builder: GraphBuilder = GraphBuilder(), renderer: GatewayRenderer = GatewayRenderer(),
                 versionStore: VersionStore? = nil, historyStore: HistoryStore? = nil, historyCapacity: Int = 50,
-                portRetryPolicy: PortRetry.Policy = PortRetry.Policy(), logger: Logger = Logger(label: "tollgate.controller")) {
+                portRetryPolicy: PortRetry.Policy = PortRetry.Policy(), metrics: ControllerMetrics? = nil,
+                logger: Logger = Logger(label: "tollgate.controller")) {
         self.portRetryPolicy = portRetryPolicy
+        self.metrics = metrics
         self.logger = logger
         self.reconciler = Reconciler(builder: builder, renderer: renderer, versionStore: versionStore, historyStore: historyStore,
                                      historyCapacity: historyCapacity, logger: logger)
@@ -61,7 +66,9 @@ public actor ControllerCore {
                 for r in (portRetries.removeValue(forKey: gw) ?? [:]).values { r.task?.cancel() }
             }
         }
+        let started = ContinuousClock.now
         let rendered = reconciler.reconcile(store: newStore, changed: changed, unavailablePorts: ports, now: now, reason: reason)
+        metrics?.reconciled(in: ContinuousClock.now - started)
         for (gw, r) in rendered where !r.isNew && agentStates[gw]?.appliedVersion == r.latest.version {
             // A new generation that renders the same files is served by what is applied.
             agentStates[gw]?.appliedGeneration = r.generation
@@ -170,6 +177,7 @@ public actor ControllerCore {
     public func result(session id: Int, _ r: ApplyReport) {
         guard var s = sessions[id], reconciler.histories[s.gateway] != nil else { return }
         reconciler.record(gateway: s.gateway, agentID: s.agentID, version: r.version, outcome: r.outcome, message: r.message, dryRun: s.dryRun)
+        metrics?.applyResult(gateway: s.gateway, outcome: r.outcome)
         if let v = s.inFlightVersion, r.version >= v {
             s.state = .idle
             sessions[id] = s

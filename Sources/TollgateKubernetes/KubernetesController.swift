@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import TollgateControlPlane
 import TollgateKube
 import TollgateModel
@@ -31,11 +32,14 @@ public struct KubernetesController: Sendable {
         /// Every status is compared with the server's at least this often (repairs a status
         /// someone else overwrote).
         public var statusResync: Duration
+        /// Where `/metrics`, `/healthz` and `/readyz` are served; nil: nowhere.
+        public var metricsAddress: MetricsAddress?
 
         public init(namespace: String, provider: KubernetesProvider.Options = .init(), leaderElection: LeaderElectionConfig? = nil,
                     listenHost: String = "0.0.0.0", listenPort: Int = 8443, serverNames: [String] = [],
                     state: StateDirectory, historyCapacity: Int = 50,
-                    statusInterval: Duration = .milliseconds(100), statusResync: Duration = .seconds(30)) {
+                    statusInterval: Duration = .milliseconds(100), statusResync: Duration = .seconds(30),
+                    metricsAddress: MetricsAddress? = nil) {
             self.namespace = namespace
             self.provider = provider
             self.leaderElection = leaderElection
@@ -46,6 +50,7 @@ public struct KubernetesController: Sendable {
             self.historyCapacity = historyCapacity
             self.statusInterval = statusInterval
             self.statusResync = statusResync
+            self.metricsAddress = metricsAddress
         }
     }
 
@@ -66,22 +71,42 @@ public struct KubernetesController: Sendable {
         public let writer: KubeStatusWriter
         /// The agents' port while this replica leads.
         public let agentPort: AgentPort
+        /// What `/healthz` and `/readyz` answer.
+        public let probes: HealthProbes
     }
 
     /// Runs until cancelled. `started` receives the handle once the first state is loaded.
+    /// The metrics address, when set, is bound first: an address in use is an error at once.
     public func run(started: @escaping @Sendable (Handle) -> Void = { _ in }) async throws {
+        var metricsServer: MetricsServer?
+        if let address = options.metricsAddress {
+            let server = try await MetricsServer.bind(address)
+            logger.info("serving /metrics, /healthz and /readyz on \(MetricsAddress(host: address.host, port: server.port))")
+            metricsServer = server
+        }
+        do {
+            try await run(metricsServer: metricsServer, started: started)
+        } catch {
+            await metricsServer?.close()
+            throw error
+        }
+    }
+
+    private func run(metricsServer: MetricsServer?, started: @escaping @Sendable (Handle) -> Void) async throws {
         let provider = await KubernetesProvider.make(client: client, options: options.provider, logger: logger)
         let ca = try await ClusterCA.load(client: client, namespace: options.namespace, create: true, logger: logger)
         let hosts = Array(Set([options.listenHost, "localhost", "127.0.0.1"] + options.serverNames)).filter { $0 != "0.0.0.0" }.sorted()
         let serverCert = try ca.issueServer(hosts: hosts)
         let state = options.state
         try state.prepare()
+        let registry = PrometheusCollectorRegistry()
         let core = ControllerCore(versionStore: VersionStore(path: state.versions),
                                   historyStore: HistoryStore(directory: (state.path as NSString).appendingPathComponent("history")),
-                                  historyCapacity: options.historyCapacity, logger: logger)
+                                  historyCapacity: options.historyCapacity, metrics: ControllerMetrics(registry: registry), logger: logger)
         let writer = KubeStatusWriter(client: client, kinds: provider.kinds, assembler: provider.assembler, logger: logger)
         let leading = LeadershipFlag(options.leaderElection == nil)
         let agentPort = AgentPort()
+        let probes = HealthProbes(synced: SyncedFlag(), leading: leading, agentPort: agentPort)
         let server = ControllerServer(core: core, socketPath: state.socket,
                                       tcp: .init(host: options.listenHost, port: options.listenPort, caPEM: ca.certificatePEM,
                                                  certificatePEM: serverCert.certificatePEM, keyPEM: serverCert.keyPEM))
@@ -91,8 +116,14 @@ public struct KubernetesController: Sendable {
             group.addTask {
                 try await core.follow(provider, initialLoad: { loadedSignal.yield(); loadedSignal.finish() })
             }
+            if let metricsServer {
+                let collector = MetricsCollector(registry: registry, sources: .init(
+                    core: core, writer: writer, informers: provider.informers, leading: leading))
+                group.addTask { try await metricsServer.serve(MetricsRoutes(scrape: { await collector.scrape() }, probes: probes)) }
+            }
             for await _ in loaded { break }
-            started(Handle(core: core, leading: leading, writer: writer, agentPort: agentPort))
+            probes.synced.set()
+            started(Handle(core: core, leading: leading, writer: writer, agentPort: agentPort, probes: probes))
             // Status: the leader writes what changed, coalesced, and compares everything now and then.
             group.addTask {
                 let ticks = await core.statusTicks(resync: options.statusResync)

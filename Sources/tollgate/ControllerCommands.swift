@@ -111,7 +111,8 @@ struct ControllerCommand: AsyncParsableCommand {
             provider: .init(watchNamespaces: kubernetes.watchNamespace, gatewayClassName: kubernetes.gatewayClass),
             leaderElection: kubernetes.leaderElection(namespace: namespace),
             listenHost: host, listenPort: port, serverNames: kubernetes.serverName,
-            state: StateDirectory(path: options.stateDir), historyCapacity: options.history), logger: logger)
+            state: StateDirectory(path: options.stateDir), historyCapacity: options.history,
+            metricsAddress: try kubernetes.metrics()), logger: logger)
         logger.info("kubernetes provider: \(config); namespace \(namespace)")
         do {
             try await Signals.run {

@@ -46,12 +46,18 @@ struct KubernetesControllerOptions: ParsableArguments {
     var leaderElectIdentity: String?
     @Option(help: "A DNS name or IP the agents use to reach the controller (put in its certificate); repeatable.")
     var serverName: [String] = []
+    @Option(help: "With --provider kubernetes: HOST:PORT serving GET /metrics (Prometheus), /healthz and /readyz over plain HTTP; \"\" or off: none.")
+    var metricsAddress = MetricsAddress.standard.description
 
     func validate() throws {
+        do { _ = try MetricsAddress.parse(metricsAddress) } catch { throw ValidationError("--metrics-address: \(error)") }
         guard leaderElectLeaseDuration > leaderElectRenewDeadline, leaderElectRenewDeadline > leaderElectRetryPeriod, leaderElectRetryPeriod > 0 else {
             throw ValidationError("leader election needs lease duration > renew deadline > retry period > 0")
         }
     }
+
+    /// `--metrics-address`, nil when off.
+    func metrics() throws -> MetricsAddress? { try MetricsAddress.parse(metricsAddress) }
 
     func leaderElection(namespace: String) -> LeaderElectionConfig? {
         guard leaderElect else { return nil }
