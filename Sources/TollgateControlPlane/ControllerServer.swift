@@ -12,8 +12,15 @@ public struct ControllerServer: Sendable {
         public var caPEM: String
         public var certificatePEM: String
         public var keyPEM: String
+        /// When set, the server certificate comes from it (renewed without dropping connections)
+        /// and `certificatePEM`/`keyPEM` are unused.
+        public var rotation: ServerCertificateRotation?
         public init(host: String, port: Int, caPEM: String, certificatePEM: String, keyPEM: String) {
             self.host = host; self.port = port; self.caPEM = caPEM; self.certificatePEM = certificatePEM; self.keyPEM = keyPEM
+        }
+        public init(host: String, port: Int, caPEM: String, rotation: ServerCertificateRotation) {
+            self.init(host: host, port: port, caPEM: caPEM, certificatePEM: "", keyPEM: "")
+            self.rotation = rotation
         }
     }
 
@@ -50,12 +57,16 @@ public struct ControllerServer: Sendable {
             chmod(socketPath, 0o600)
             var tcpPort: Int? = nil
             if let tcp {
-                let security = HTTP2ServerTransport.Posix.TransportSecurity.mTLS(
-                    certificateChain: [.bytes(Array(tcp.certificatePEM.utf8), format: .pem)],
-                    privateKey: .bytes(Array(tcp.keyPEM.utf8), format: .pem)
-                ) {
+                let configure: (inout HTTP2ServerTransport.Posix.TransportSecurity.TLS) -> Void = {
                     $0.trustRoots = .certificates([.bytes(Array(tcp.caPEM.utf8), format: .pem)])
                     $0.clientCertificateVerification = .noHostnameVerification
+                }
+                let security: HTTP2ServerTransport.Posix.TransportSecurity
+                if let rotation = tcp.rotation {
+                    security = try .mTLS(certificateReloader: rotation, configure: configure)
+                } else {
+                    security = .mTLS(certificateChain: [.bytes(Array(tcp.certificatePEM.utf8), format: .pem)],
+                                     privateKey: .bytes(Array(tcp.keyPEM.utf8), format: .pem), configure: configure)
                 }
                 let tcpTransport = HTTP2ServerTransport.Posix(address: .ipv4(host: tcp.host, port: tcp.port), transportSecurity: security,
                                                               config: Self.transportConfig)

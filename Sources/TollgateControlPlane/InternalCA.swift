@@ -64,22 +64,22 @@ public struct InternalCA: Sendable {
         try issue(commonName: "tollgate-agent \(gateway)", sans: [.uniformResourceIdentifier(Self.gatewayURIPrefix + gateway)], now: now)
     }
 
-    /// A server certificate for the controller's TCP listener.
-    public func issueServer(hosts: [String], now: Date = Date()) throws -> Issued {
+    /// A server certificate for the controller's TCP listener, valid for `lifetime` seconds.
+    public func issueServer(hosts: [String], now: Date = Date(), lifetime: TimeInterval = 365 * 86_400) throws -> Issued {
         var sans: [GeneralName] = []
         for h in hosts {
             if let ip = Self.ipBytes(h) { sans.append(.ipAddress(ASN1OctetString(contentBytes: ip[...]))) } else { sans.append(.dnsName(h)) }
         }
-        return try issue(commonName: "tollgate-controller", sans: sans, now: now)
+        return try issue(commonName: "tollgate-controller", sans: sans, now: now, lifetime: lifetime)
     }
 
-    private func issue(commonName: String, sans: [GeneralName], now: Date) throws -> Issued {
+    private func issue(commonName: String, sans: [GeneralName], now: Date, lifetime: TimeInterval = 365 * 86_400) throws -> Issued {
         let caCert = try Certificate(pemEncoded: certificatePEM)
         let caKey = try Certificate.PrivateKey(pemEncoded: keyPEM)
         let key = P256.Signing.PrivateKey()
         let cert = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PrivateKey(key).publicKey,
-            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(365 * 86_400),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(lifetime),
             issuer: caCert.subject, subject: try DistinguishedName { CommonName(commonName) },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {

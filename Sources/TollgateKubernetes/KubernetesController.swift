@@ -34,6 +34,8 @@ public struct KubernetesController: Sendable {
         public var statusResync: Duration
         /// Where `/metrics`, `/healthz` and `/readyz` are served; nil: nowhere.
         public var metricsAddress: MetricsAddress?
+        /// Lifetime of the agents' TLS server certificate; it is renewed at two thirds of it.
+        public var serverCertificateLifetime: Duration = .seconds(365 * 86_400)
 
         public init(namespace: String, provider: KubernetesProvider.Options = .init(), leaderElection: LeaderElectionConfig? = nil,
                     listenHost: String = "0.0.0.0", listenPort: Int = 8443, serverNames: [String] = [],
@@ -96,7 +98,7 @@ public struct KubernetesController: Sendable {
         let provider = await KubernetesProvider.make(client: client, options: options.provider, logger: logger)
         let ca = try await ClusterCA.load(client: client, namespace: options.namespace, create: true, logger: logger)
         let hosts = Array(Set([options.listenHost, "localhost", "127.0.0.1"] + options.serverNames)).filter { $0 != "0.0.0.0" }.sorted()
-        let serverCert = try ca.issueServer(hosts: hosts)
+        let rotation = try ServerCertificateRotation(ca: ca, hosts: hosts, lifetime: options.serverCertificateLifetime, logger: logger)
         let state = options.state
         try state.prepare()
         let registry = PrometheusCollectorRegistry()
@@ -109,7 +111,7 @@ public struct KubernetesController: Sendable {
         let probes = HealthProbes(synced: SyncedFlag(), leading: leading, agentPort: agentPort)
         let server = ControllerServer(core: core, socketPath: state.socket,
                                       tcp: .init(host: options.listenHost, port: options.listenPort, caPEM: ca.certificatePEM,
-                                                 certificatePEM: serverCert.certificatePEM, keyPEM: serverCert.keyPEM))
+                                                 rotation: rotation))
         let options = self.options, logger = self.logger, client = self.client
         try await withThrowingTaskGroup(of: Void.self) { group in
             let (loaded, loadedSignal) = AsyncStream<Void>.makeStream()
@@ -133,6 +135,8 @@ public struct KubernetesController: Sendable {
                     try? await Task.sleep(for: options.statusInterval)
                 }
             }
+            // The agents' server certificate: renewed before it expires, open streams untouched.
+            group.addTask { await rotation.run() }
             // Agents: served by the leader only.
             group.addTask {
                 try await Self.serveWhileLeading(server: server, leading: leading, agentPort: agentPort, logger: logger)
@@ -161,19 +165,34 @@ public struct KubernetesController: Sendable {
         var changes = leading.changes().makeAsyncIterator()
         while let isLeader = await changes.next() {
             guard isLeader else { continue }
-            unlink(server.socketPath)   // left by an earlier term
-            let serving = Task {
-                try await server.run { port in
-                    agentPort.set(port)
-                    if let port { logger.info("accepting agents over mutual TLS on port \(port)") }
+            // Serve until leadership ends; a server that fails on its own is started again.
+            while leading.value && !Task.isCancelled {
+                unlink(server.socketPath)   // left by an earlier term
+                let failure: (any Error)? = await withTaskGroup(of: (any Error)?.self) { group in
+                    group.addTask {
+                        do {
+                            try await server.run { port in
+                                agentPort.set(port)
+                                if let port { logger.info("accepting agents over mutual TLS on port \(port)") }
+                            }
+                            return nil
+                        } catch {
+                            return Task.isCancelled ? nil : error
+                        }
+                    }
+                    group.addTask {
+                        for await still in leading.changes() where !still { break }
+                        return nil
+                    }
+                    let first = await group.next() ?? nil
+                    group.cancelAll()
+                    return first
                 }
+                agentPort.set(nil)
+                guard let failure else { break }
+                logger.error("agent server stopped: \(failure); starting it again in 1 s")
+                try await Task.sleep(for: .seconds(1))
             }
-            while let still = await changes.next(), still {}
-            serving.cancel()
-            if case .failure(let error) = await serving.result, !(error is CancellationError) {
-                logger.error("agent server: \(error)")
-            }
-            agentPort.set(nil)
         }
     }
 }

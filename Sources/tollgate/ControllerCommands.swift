@@ -106,13 +106,15 @@ struct ControllerCommand: AsyncParsableCommand {
             }
             host = String(listen[..<colon]); port = p
         }
-        let controller = KubernetesController(client: client, options: .init(
+        var controllerOptions = KubernetesController.Options(
             namespace: namespace,
             provider: .init(watchNamespaces: kubernetes.watchNamespace, gatewayClassName: kubernetes.gatewayClass),
             leaderElection: kubernetes.leaderElection(namespace: namespace),
             listenHost: host, listenPort: port, serverNames: kubernetes.serverName,
             state: StateDirectory(path: options.stateDir), historyCapacity: options.history,
-            metricsAddress: try kubernetes.metrics()), logger: logger)
+            metricsAddress: try kubernetes.metrics())
+        controllerOptions.serverCertificateLifetime = .milliseconds(Int(kubernetes.serverCertificateLifetime * 1000))
+        let controller = KubernetesController(client: client, options: controllerOptions, logger: logger)
         logger.info("kubernetes provider: \(config); namespace \(namespace)")
         do {
             try await Signals.run {

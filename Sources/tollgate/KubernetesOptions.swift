@@ -46,6 +46,8 @@ struct KubernetesControllerOptions: ParsableArguments {
     var leaderElectIdentity: String?
     @Option(help: "A DNS name or IP the agents use to reach the controller (put in its certificate); repeatable.")
     var serverName: [String] = []
+    @Option(help: "Seconds the agents' TLS server certificate is valid; it is renewed at two thirds of that, without dropping agent streams.")
+    var serverCertificateLifetime: Double = 365 * 86_400
     @Option(help: "With --provider kubernetes: HOST:PORT serving GET /metrics (Prometheus), /healthz and /readyz over plain HTTP; \"\" or off: none.")
     var metricsAddress = MetricsAddress.standard.description
 

@@ -37,7 +37,7 @@ import Testing
         @discardableResult
         func startController(_ extra: [String] = [], listen: String = "127.0.0.1:0", name: String = "controller") throws -> TollgateProcess {
             let p = try TollgateProcess(["controller", "--provider", "kubernetes", "--kubeconfig", kubeconfig, "--namespace", "tollgate-system",
-                                         "--listen", listen, "--state-dir", directory.appendingPathComponent("state-" + name).path] + extra,
+                                         "--listen", listen, "--metrics-address", "off", "--state-dir", directory.appendingPathComponent("state-" + name).path] + extra,
                                         log: directory.appendingPathComponent(name + ".log"))
             controllers.append(p)
             return p

@@ -46,7 +46,7 @@ extension ExamplePortsTests {
         @discardableResult
         func startController(_ extra: [String] = [], state: URL? = nil, log: String = "controller") throws -> TollgateProcess {
             let p = try TollgateProcess(["controller", "--provider", "kubernetes", "--kubeconfig", kubeconfig, "--namespace", "tollgate-system",
-                                         "--listen", "127.0.0.1:\(KubernetesModeTests.agentPort)", "--state-dir", (state ?? self.state).path] + extra,
+                                         "--listen", "127.0.0.1:\(KubernetesModeTests.agentPort)", "--metrics-address", "off", "--state-dir", (state ?? self.state).path] + extra,
                                         log: env.root.appendingPathComponent(log + ".log"))
             controllers.append(p)
             return p

@@ -1,0 +1,56 @@
+import Foundation
+import KubeAPIServerDouble
+import Testing
+
+/// The agents' TLS server certificate is renewed before it expires, and renewal drops no stream:
+/// a connected agent keeps its one connection while new handshakes get the new certificate.
+@Suite(.serialized) struct KubernetesCertificateTests {
+    static let agentPort = 16_402
+
+    /// The serial and verification result of the certificate the controller presents now.
+    static func presented(certs: String) throws -> (serial: String, verified: Bool) {
+        let r = try Processes.run("bash", ["-c", """
+            openssl s_client -connect 127.0.0.1:\(agentPort) -cert '\(certs)/agent.crt' -key '\(certs)/agent.key' \
+              -CAfile '\(certs)/ca.crt' -verify_return_error </dev/null 2>&1 | tee /dev/stderr | openssl x509 -noout -serial
+            """])
+        return (r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), r.stderr.contains("Verify return code: 0 (ok)"))
+    }
+
+    @Test("the server certificate is renewed at two thirds of its lifetime; the connected agent's stream stays up; new handshakes verify against the same CA")
+    func renewalKeepsStreams() async throws {
+        let h = try await KubernetesFaultTests.Harness()
+        var agent: TollgateProcess?
+        do {
+            let c = try h.startController(["--server-certificate-lifetime", "6"], listen: "127.0.0.1:\(Self.agentPort)")
+            try h.wait("controller synced") { c.output.contains("caches synced") }
+            let certs = h.directory.appendingPathComponent("agent-certs").path
+            let issued = try tollgate(["certs", "issue-agent", "--gateway", "infra/gw", "--kubeconfig", h.kubeconfig,
+                                       "--namespace", "tollgate-system", "--out", certs])
+            #expect(issued.status == 0, "\(issued.stderr)")
+            agent = try TollgateProcess(["agent", "--controller", "https://127.0.0.1:\(Self.agentPort)", "--gateway", "infra/gw",
+                                         "--config-root", h.directory.appendingPathComponent("root").path, "--nginx", "spawn",
+                                         "--tls-cert", certs + "/agent.crt", "--tls-key", certs + "/agent.key", "--tls-ca", certs + "/ca.crt"],
+                                        log: h.directory.appendingPathComponent("agent.log"))
+            try h.wait("Gateway Programmed") { KubernetesLeaderTests.programmed(h) }
+            let first = try Self.presented(certs: certs)
+            #expect(!first.serial.isEmpty && first.verified, "\(first)")
+            var renewed = first
+            try h.wait("a renewed certificate is presented", timeout: 20) {
+                renewed = try Self.presented(certs: certs)
+                return renewed.serial != first.serial
+            }
+            #expect(renewed.verified, "the renewed certificate verifies against the agents' CA")
+            #expect(c.output.contains("renewed the agents' TLS server certificate"))
+            // The agent connected once and was never dropped.
+            #expect(c.output.components(separatedBy: "connected for infra/gw").count == 2, "\(h.logs)")
+            #expect(!c.output.contains("infra/gw disconnected"), "\(h.logs)")
+            #expect(KubernetesLeaderTests.programmed(h))
+        } catch {
+            agent?.stop()
+            await h.stop()
+            throw error
+        }
+        agent?.stop()
+        await h.stop()
+    }
+}
