@@ -32,6 +32,12 @@ extension ExamplePortsTests {
             try await double.start()
             try double.writeKubeconfig(to: kubeconfig)
             try env.write("tollgate-system.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tollgate-system\n")
+            // The frontend guide works in `default`, as the guide does (the example keeps it in its own namespace).
+            for file in Fixtures.files(under: env.root.appendingPathComponent("frontend-mtls")) where file.hasSuffix(".yaml") {
+                let url = env.root.appendingPathComponent("frontend-mtls").appendingPathComponent(file)
+                let text = try String(contentsOf: url, encoding: .utf8)
+                try text.replacingOccurrences(of: "namespace: frontend-mtls", with: "namespace: default").write(to: url, atomically: true, encoding: .utf8)
+            }
             // Namespaces first, as on a real cluster (kubectl applies a directory's files in name order).
             for path in ["tollgate-system.yaml", "frontend-mtls/namespace.yaml", "backend-mtls/namespace.yaml", "frontend-mtls", "backend-mtls"] {
                 let r = try kubectl(["apply", "-R", "-f", env.root.appendingPathComponent(path).path])
@@ -126,29 +132,29 @@ extension ExamplePortsTests {
     static let resolve8443 = "cafe.example.com:8443:127.0.0.1"
     static let resolve9443 = "cafe.example.com:9443:127.0.0.1"
 
-    @Test("both guides applied with kubectl: status as the guides show it, Programmed after the agents' acks, traffic served; status written once; a restart reloads nothing")
+    @Test("both guides applied with kubectl (the frontend guide in default, as the guide does): status as the guides show it, Programmed after the agents' acks, traffic served; status written once; a restart reloads nothing")
     func guidesThroughKubectl() async throws {
         try await withCluster { c in
             try c.startController()
             try c.wait("Gateways Accepted (before any agent)") {
-                try c.condition("gateway", "frontend-mtls", "gateway", "Accepted")?["status"] as? String == "True"
+                try c.condition("gateway", "default", "gateway", "Accepted")?["status"] as? String == "True"
                     && c.condition("gateway", "backend-mtls", "gateway", "Accepted")?["status"] as? String == "True"
             }
             // No agent yet: the data plane is not programmed, and status says so.
-            #expect(try c.condition("gateway", "frontend-mtls", "gateway", "Programmed")?["status"] as? String == "False")
+            #expect(try c.condition("gateway", "default", "gateway", "Programmed")?["status"] as? String == "False")
             let classStatus = try c.object("gatewayclass", nil, "nginx")["status"] as? [String: Any]
             #expect(((classStatus?["conditions"] as? [[String: Any]]) ?? []).contains { $0["type"] as? String == "Accepted" && $0["status"] as? String == "True" }, "\(String(describing: classStatus))")
             #expect(((classStatus?["supportedFeatures"] as? [[String: Any]]) ?? []).contains { $0["name"] as? String == "HTTPRoute" })
 
             // An agent whose certificate names another Gateway gets nothing.
-            let impostor = try c.startAgent("frontend-mtls/gateway", certifiedAs: "backend-mtls/gateway", log: "impostor")
+            let impostor = try c.startAgent("default/gateway", certifiedAs: "backend-mtls/gateway", log: "impostor")
             try c.wait("the impostor is refused") { impostor.output.contains("permissionDenied") || impostor.output.contains("names Gateway") }
             impostor.stop()
-            #expect(try !c.programmed("frontend-mtls"))
+            #expect(try !c.programmed("default"))
 
-            try c.startAgent("frontend-mtls/gateway")
+            try c.startAgent("default/gateway")
             try c.startAgent("backend-mtls/gateway")
-            try c.wait("both Gateways Programmed") { try c.programmed("frontend-mtls") && c.programmed("backend-mtls") }
+            try c.wait("both Gateways Programmed") { try c.programmed("default") && c.programmed("backend-mtls") }
 
             // The guides' checks.
             let d = (c.env.pem("frontend-mtls", "nginx-secret-default.crt"), c.env.pem("frontend-mtls", "nginx-secret-default.key"))
@@ -162,14 +168,14 @@ extension ExamplePortsTests {
             #expect(secure.body == "hello from pod secure-app\n", "\(secure)")
 
             // Status as kubectl shows it.
-            let route = try c.object("httproute", "frontend-mtls", "coffee")
+            let route = try c.object("httproute", "default", "coffee")
             let parents = ((route["status"] as? [String: Any])?["parents"] as? [[String: Any]]) ?? []
             #expect(parents.first?["controllerName"] as? String == "tollgate.dev/gateway-controller", "\(route)")
-            #expect(try c.condition("httproute", "frontend-mtls", "coffee", "Accepted")?["status"] as? String == "True")
+            #expect(try c.condition("httproute", "default", "coffee", "Accepted")?["status"] as? String == "True")
             #expect(try c.condition("backendtlspolicy", "backend-mtls", "backend-tls", "Accepted")?["status"] as? String == "True")
-            let programmed = try #require(try c.condition("gateway", "frontend-mtls", "gateway", "Programmed"))
+            let programmed = try #require(try c.condition("gateway", "default", "gateway", "Programmed"))
             #expect((programmed["lastTransitionTime"] as? String)?.hasSuffix("Z") == true)
-            let describe = try c.kubectl(["describe", "gateway", "gateway", "-n", "frontend-mtls"])
+            let describe = try c.kubectl(["describe", "gateway", "gateway", "-n", "default"])
             #expect(describe.status == 0 && describe.stdout.contains("Programmed") && describe.stdout.contains("Listeners:"), "\(describe.stdout)")
 
             // Converged: nothing more is written while nothing changes.
@@ -184,7 +190,7 @@ extension ExamplePortsTests {
             try c.wait("agents reconnected") { c.controllers.last!.output.components(separatedBy: "connected for").count > 2 }
             try await Task.sleep(for: .seconds(2))
             #expect(c.agents.values.map { $0.output.components(separatedBy: ": applied").count } == applied, "\(c.logs)")
-            #expect(try c.programmed("frontend-mtls") && c.programmed("backend-mtls"))
+            #expect(try c.programmed("default") && c.programmed("backend-mtls"))
             #expect(c.statusWrites.count == settled, "a restart rewrote status: \(c.statusWrites.suffix(10))")
         }
     }
