@@ -20,6 +20,15 @@ public actor KubeStatusWriter {
     public private(set) var failures = 0
     /// Objects whose entries Tollgate wrote, so it can take them back when they no longer apply.
     private var ownedEntries: Set<ObjectKey> = []
+    private var lastEntryScan: Date?
+    /// Per object, the document last found equal to (or written to) the server's status, and the
+    /// object's resourceVersion then: while both stay the same, the object is not looked at again.
+    private var settled: [ObjectKey: Settled] = [:]
+    struct Settled {
+        var document: StatusDocument
+        var resourceVersion: String?
+        var grace: Bool
+    }
     /// Until then, a Gateway Programmed=True on the server for its current generation stays so
     /// while no agent has reported to this process (see `StatusMerge.merge`).
     private let reconnectGraceEnd: Date
@@ -44,17 +53,26 @@ public actor KubeStatusWriter {
         let stamp = StatusMerge.timestamp(now)
         let grace = now < reconnectGraceEnd
         var seen = Set<ObjectKey>()
-        ownedEntries.formUnion(await assembler.keysWithEntries(of: controllerName))
+        if lastEntryScan.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            // Entries an earlier process (or leader) wrote on routes that no longer concern Tollgate.
+            ownedEntries.formUnion(await assembler.keysWithEntries(of: controllerName))
+            lastEntryScan = now
+        }
         for doc in documents {
             guard let kind = ObjectKind(rawValue: doc.kind) else { continue }
             let key = ObjectKey(kind: kind, namespace: doc.metadata.namespace ?? "", name: doc.metadata.name)
             seen.insert(key)
-            await write(key) { current in
+            if kind == .httpRoute || kind == .backendTLSPolicy { ownedEntries.insert(key) }
+            // Same document against the same object as last time: nothing can differ.
+            let seenVersion = await assembler.object(key)?.resourceVersion
+            if let last = settled[key], last.document == doc, last.resourceVersion == seenVersion, last.grace == grace { continue }
+            let ok = await write(key) { current in
                 try StatusMerge.merge(current: current, ours: doc, controllerName: self.controllerName,
                                       supportedFeatures: self.supportedFeatures, now: stamp, keepServedProgrammed: grace)
             }
-            if kind == .httpRoute || kind == .backendTLSPolicy { ownedEntries.insert(key) }
+            settled[key] = ok ? Settled(document: doc, resourceVersion: await assembler.object(key)?.resourceVersion, grace: grace) : nil
         }
+        for key in settled.keys where !seen.contains(key) { settled[key] = nil }
         for key in ownedEntries.subtracting(seen) {
             let listKey = key.kind == .httpRoute ? "parents" : "ancestors"
             await write(key) { current in
@@ -66,25 +84,26 @@ public actor KubeStatusWriter {
 
     /// One object: merge against the watched copy and PUT when it differs; on a conflict (the
     /// watched copy was stale) read, merge and PUT again.
-    private func write(_ key: ObjectKey, _ merge: @escaping @Sendable (JSONValue?) throws -> JSONValue) async {
-        guard let resource = kinds.resources[key.kind] else { return }
+    @discardableResult
+    private func write(_ key: ObjectKey, _ merge: @escaping @Sendable (JSONValue?) throws -> JSONValue) async -> Bool {
+        guard let resource = kinds.resources[key.kind] else { return false }
         let namespace: String? = key.kind.isNamespaced ? key.namespace : nil
         do {
             if let cached = await assembler.object(key) {
                 let value = try JSONValue.parse(cached.json)
                 let status = try merge(value["status"])
-                if value["status"] == status { return }
+                if value["status"] == status { return true }
                 var body = value
                 body["status"] = status
                 do {
                     let written = try await client.replaceStatus(resource, namespace: namespace, name: key.name, json: body.serialized())
                     await assembler.noteWritten(written, key: key)
                     count(key)
-                    return
+                    return true
                 } catch let error as KubeError where error.code == .conflict {
                     // Fall through: read again.
                 } catch let error as KubeError where error.code == .notFound {
-                    return
+                    return false
                 }
             }
             let wrote = try await client.updateStatus(resource, namespace: namespace, name: key.name) { object in
@@ -92,9 +111,11 @@ public actor KubeStatusWriter {
                 return try merge(value["status"]).serialized()
             }
             if wrote { count(key) }
+            return true
         } catch {
             failures += 1
             logger.warning("status of \(key) not written: \(error)")
+            return false
         }
     }
 

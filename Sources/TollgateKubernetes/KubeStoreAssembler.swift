@@ -21,12 +21,17 @@ public actor KubeStoreAssembler {
     private let signal: AsyncStream<Void>.Continuation
     /// Yields whenever a state is ready (coalesced: at most one pending).
     nonisolated let ready: AsyncStream<Void>
+    /// Yields when an object whose status Tollgate writes changed on the server (someone else's
+    /// status write included), so the status writer compares again at once.
+    nonisolated let serverObjectsChanged: AsyncStream<Void>
+    private let serverSignal: AsyncStream<Void>.Continuation
 
     init(informers: Int, gatewayClassName: String?, logger: Logger) {
         pendingSyncs = Set(0..<informers)
         self.gatewayClassName = gatewayClassName
         self.logger = logger
         (ready, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (serverObjectsChanged, serverSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     static let statusKinds: Set<ObjectKind> = [.gatewayClass, .gateway, .httpRoute, .backendTLSPolicy]
@@ -55,7 +60,10 @@ public actor KubeStoreAssembler {
     /// The object as the API server last sent it (kinds with a status Tollgate writes).
     public func object(_ key: ObjectKey) -> TollgateKube.KubeObject? { raw[key] }
 
-    func finish() { signal.finish() }
+    func finish() {
+        signal.finish()
+        serverSignal.finish()
+    }
 
     private func objectKey(_ o: APIObject, _ kind: ObjectKind) -> ObjectKey {
         ObjectKey(kind: kind, namespace: o.namespace ?? "", name: o.name)
@@ -63,7 +71,10 @@ public actor KubeStoreAssembler {
 
     private func upsert(_ o: APIObject, kind: ObjectKind) {
         let key = objectKey(o, kind)
-        if Self.statusKinds.contains(kind) { raw[key] = o }
+        if Self.statusKinds.contains(kind) {
+            if raw[key]?.resourceVersion != o.resourceVersion { serverSignal.yield() }
+            raw[key] = o
+        }
         if kind == .gatewayClass, let only = gatewayClassName, o.name != only {
             // Another instance's class: not ours to read or to write.
             drop(key)

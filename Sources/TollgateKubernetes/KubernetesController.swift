@@ -128,7 +128,7 @@ public struct KubernetesController: Sendable {
             started(Handle(core: core, leading: leading, writer: writer, agentPort: agentPort, probes: probes))
             // Status: the leader writes what changed, coalesced, and compares everything now and then.
             group.addTask {
-                let ticks = await core.statusTicks(resync: options.statusResync)
+                let ticks = await core.statusTicks(resync: options.statusResync, also: provider.assembler.serverObjectsChanged)
                 for await _ in ticks {
                     guard leading.value else { continue }
                     await writer.write(await core.statusDocuments())
@@ -198,13 +198,16 @@ public struct KubernetesController: Sendable {
 }
 
 extension ControllerCore {
-    /// `statusChanges()` merged with a periodic tick every `resync`.
-    nonisolated func statusTicks(resync: Duration) async -> AsyncStream<Void> {
+    /// `statusChanges()` merged with `other` and a periodic tick every `resync`.
+    nonisolated func statusTicks(resync: Duration, also other: AsyncStream<Void>) async -> AsyncStream<Void> {
         let changes = await statusChanges()
         let (stream, cont) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let a = Task {
             for await _ in changes { cont.yield() }
             cont.finish()
+        }
+        let c = Task {
+            for await _ in other { cont.yield() }
         }
         let b = Task {
             while !Task.isCancelled {
@@ -212,7 +215,7 @@ extension ControllerCore {
                 cont.yield()
             }
         }
-        cont.onTermination = { _ in a.cancel(); b.cancel() }
+        cont.onTermination = { _ in a.cancel(); b.cancel(); c.cancel() }
         return stream
     }
 }

@@ -175,6 +175,14 @@ import Testing
                 usleep(3_000_000)
                 h.double.clearFailures()
             }, during: "503 for 3 s")
+            // Someone overwrites the Gateway's status: it is repaired as soon as the watch shows it.
+            var gw = try #require(h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "infra", name: "gw"))
+            gw["status"] = try JSONValue(parsing: #"{"conditions": []}"#)
+            _ = try h.double.updateStatus(gw)
+            try h.wait("the Gateway's status repaired", timeout: 10) {
+                let conditions = h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "infra", name: "gw")?[path: ["status", "conditions"]]?.arrayValue ?? []
+                return conditions.contains { $0["type"]?.stringValue == "Accepted" && $0["status"]?.stringValue == "True" }
+            }
             #expect(h.controllers[0].output.components(separatedBy: "503").count < 12,
                     "errors are logged once per cause, not per retry:\n\(h.logs)")
         }
