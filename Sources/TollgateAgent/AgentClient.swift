@@ -51,7 +51,7 @@ public struct AgentClient: Sendable {
         case .unix(let path):
             return try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
         case .tcp(let host, let port):
-            guard let tls else { throw AgentError("https:// controllers need --tls-cert, --tls-key and --tls-ca (mutual TLS only)") }
+            guard let tls = tls?.reloaded() else { throw AgentError("https:// controllers need --tls-cert, --tls-key and --tls-ca (mutual TLS only)") }
             let security = HTTP2ClientTransport.Posix.TransportSecurity.mTLS(
                 certificateChain: [.bytes(Array(tls.certificatePEM.utf8), format: .pem)],
                 privateKey: .bytes(Array(tls.keyPEM.utf8), format: .pem)

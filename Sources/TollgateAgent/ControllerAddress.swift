@@ -38,7 +38,38 @@ public struct AgentTLS: Sendable {
     public var caPEM: String
     public var certificatePEM: String
     public var keyPEM: String
+    /// Where the three came from: read again before each connection, so a renewed certificate
+    /// (a rotated Secret mounted into the pod) is used from the next connection on; a stream
+    /// already open keeps its handshake.
+    public var files: Files?
+
+    public struct Files: Sendable {
+        public var ca: String
+        public var certificate: String
+        public var key: String
+        public init(ca: String, certificate: String, key: String) { self.ca = ca; self.certificate = certificate; self.key = key }
+    }
+
     public init(caPEM: String, certificatePEM: String, keyPEM: String) {
         self.caPEM = caPEM; self.certificatePEM = certificatePEM; self.keyPEM = keyPEM
+    }
+
+    /// Reads the three files (throws naming the one that cannot be read).
+    public init(files: Files) throws {
+        func read(_ path: String, _ option: String) throws -> String {
+            do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw AgentError("\(option) \(path): cannot be read (\(error.localizedDescription))")
+            }
+        }
+        self.init(caPEM: try read(files.ca, "--tls-ca"), certificatePEM: try read(files.certificate, "--tls-cert"),
+                  keyPEM: try read(files.key, "--tls-key"))
+        self.files = files
+    }
+
+    /// The files as they are now; the last good contents when they cannot be read (a rotation
+    /// in progress).
+    public func reloaded() -> AgentTLS {
+        guard let files, let fresh = try? AgentTLS(files: files) else { return self }
+        return fresh
     }
 }

@@ -35,9 +35,7 @@ struct AgentCommand: AsyncParsableCommand {
             guard let tlsCert, let tlsKey, let tlsCa else {
                 throw ValidationError("https:// controllers use mutual TLS only: pass --tls-cert, --tls-key and --tls-ca (tollgate certs issue-agent)")
             }
-            tls = AgentTLS(caPEM: try String(contentsOfFile: tlsCa, encoding: .utf8),
-                           certificatePEM: try String(contentsOfFile: tlsCert, encoding: .utf8),
-                           keyPEM: try String(contentsOfFile: tlsKey, encoding: .utf8))
+            tls = try AgentTLS(files: .init(ca: tlsCa, certificate: tlsCert, key: tlsKey))
         }
         let root = ConfigRoot(path: configRoot)
         try root.prepare()

@@ -45,6 +45,19 @@ import Testing
             #expect(c.output.components(separatedBy: "connected for infra/gw").count == 2, "\(h.logs)")
             #expect(!c.output.contains("infra/gw disconnected"), "\(h.logs)")
             #expect(KubernetesLeaderTests.programmed(h))
+
+            // The agent reads its certificate files again for each connection: files replaced
+            // (here by a certificate for another Gateway, which the controller must refuse) take
+            // effect at the next connection, with no agent restart.
+            let reissued = try tollgate(["certs", "issue-agent", "--gateway", "infra/other", "--kubeconfig", h.kubeconfig,
+                                         "--namespace", "tollgate-system", "--out", certs])
+            #expect(reissued.status == 0, "\(reissued.stderr)")
+            c.stop()
+            let c2 = try h.startController(listen: "127.0.0.1:\(Self.agentPort)", name: "controller-2")
+            try h.wait("the agent's next connection presents the new certificate") {
+                agent!.output.contains("names Gateway infra/other")
+            }
+            #expect(!c2.output.contains("connected for infra/gw"))
         } catch {
             agent?.stop()
             await h.stop()
