@@ -5,7 +5,7 @@ import TollgateModel
 /// Gateway and listeners are Programmed=True only once an agent of the Gateway applied and
 /// probed a version built from the current generation; while an agent reports NGINX not serving
 /// they are Programmed=False/Pending with its reason; after a rejection Programmed=False/Invalid
-/// with NGINX's message; before that Pending. Routes are never flipped by data-plane failures;
+/// with the agent's message (NGINX's line, or why staging failed); before that Pending. Routes are never flipped by data-plane failures;
 /// dry-run agents never make anything Programmed. Pure: a function of its inputs.
 enum StatusComposer {
     static func documents(graph: Graph, store: Store, agents: [GatewayRef: GatewayAgentState]) -> [StatusDocument] {
@@ -20,7 +20,7 @@ enum StatusComposer {
             if let down = agent?.notServing {
                 programmed = Condition(ConditionType.programmed, false, Reason.pending, "NGINX is not serving: \(down)", generation: g)
             } else if let rv = agent?.rejectedVersion, rv > (agent?.appliedVersion ?? 0), agent?.rejectedGeneration == g {
-                programmed = Condition(ConditionType.programmed, false, Reason.invalid, "NGINX rejected version \(rv): \(agent?.rejection ?? "")", generation: g)
+                programmed = Condition(ConditionType.programmed, false, Reason.invalid, "Version \(rv) was not applied: \(agent?.rejection ?? "")", generation: g)
             } else if let agent, agent.appliedGeneration == g, let version = agent.appliedVersion {
                 programmed = Condition(ConditionType.programmed, true, Reason.programmed, "Version \(version) is applied and served", generation: g)
             } else {
