@@ -34,6 +34,8 @@ import Testing
                                          "--tls-cert", certs + "/agent.crt", "--tls-key", certs + "/agent.key", "--tls-ca", certs + "/ca.crt"],
                                         log: h.directory.appendingPathComponent("agent.log"))
             try h.wait("Gateway Programmed through replica-a") { Self.programmed(h) }
+            try h.wait("the route's first status written") { h.observedGeneration() == 1 }
+            try await Task.sleep(for: .seconds(1))
             let edits = h.writes("httproutes/app/status")
             try h.apply(KubernetesFaultTests.Harness.routeYAML("/v2"))
             try h.wait("the edit's status written") { h.observedGeneration() == 2 }
