@@ -4,8 +4,10 @@ import TollgateManifests
 import TollgateModel
 
 /// Reads a manifest directory tree into a `Store` whenever it changes, like `kubectl apply -R -f`.
-/// Polls file metadata (cheap) and re-decodes only files whose bytes changed. Emulates Kubernetes
-/// `metadata.generation`: an object's generation grows by one each time its content changes.
+/// Stats every file (following symlinks, so a ConfigMap volume's `..data` swap counts as a change)
+/// and reads, hashes and decodes only files whose stamp changed; a file whose bytes did not change
+/// keeps its decoded objects. Emulates Kubernetes `metadata.generation`: an object's generation
+/// grows by one each time its content changes.
 public struct DirectoryProvider: Sendable {
     /// One loaded state of the directory.
     public struct State: Sendable {
@@ -18,14 +20,28 @@ public struct DirectoryProvider: Sendable {
     }
 
     public let roots: [String]
-    private var fileStamps: [String: FileStamp] = [:]
-    private var decodedFiles: [String: (hash: String, result: ManifestDecoder.Result)] = [:]
+    /// What each file held when it was last read; hash and result are nil for an unreadable file.
+    private var files: [String: CachedFile] = [:]
+    private var loaded = false
     /// Content hash of each object, with the hash of the file it came from when it was computed.
     private var objectHashes: [ObjectKey: (file: String, fileHash: String, hash: String)] = [:]
     private var generations: [ObjectKey: Int64]
     private var previousKeys: Set<ObjectKey> = []
 
-    struct FileStamp: Equatable { var size: UInt64; var modified: Date; var inode: UInt64 }
+    struct FileStamp: Equatable, Sendable {
+        var size: Int64, modified: timespec, changed: timespec, inode: UInt64, device: UInt64
+        static func == (a: FileStamp, b: FileStamp) -> Bool {
+            a.size == b.size && a.inode == b.inode && a.device == b.device
+                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+                && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
+        }
+    }
+
+    struct CachedFile: Sendable {
+        var stamp: FileStamp?
+        var hash: String?
+        var result: ManifestDecoder.Result?
+    }
 
     /// `generations` seeds the emulated generations (e.g. persisted by a previous run).
     public init(roots: [String], generations: [ObjectKey: Int64] = [:]) {
@@ -36,35 +52,33 @@ public struct DirectoryProvider: Sendable {
     /// The emulated generation of every object seen so far.
     public var knownGenerations: [ObjectKey: Int64] { generations }
 
-    /// Loads the directory if anything changed since the last call (or on the first call);
-    /// returns nil when nothing changed. Throws when a root does not exist.
+    /// Loads the directory if any file's content changed, or files came or went, since the last
+    /// call (or on the first call); returns nil when nothing changed. Throws when a root does not
+    /// exist.
     public mutating func poll() throws -> State? {
         let loader = DirectoryLoader()
-        var files: [String] = []
-        for r in roots { files += try loader.manifestFiles(root: r) }
-        var stamps: [String: FileStamp] = [:]
-        for f in files { stamps[f] = Self.stamp(f) }
-        if !fileStamps.isEmpty || !previousKeys.isEmpty, stamps == fileStamps { return nil }
-        fileStamps = stamps
+        var paths: [String] = []
+        for r in roots { paths += try loader.manifestFiles(root: r) }
+        var live: [String: CachedFile] = [:]
+        var different = !loaded
+        for f in paths {
+            let (file, changed) = refresh(f, from: files[f])
+            live[f] = file
+            different = different || changed
+        }
+        // A new file is a change by itself; a file that went away leaves fewer.
+        different = different || live.count != files.count
+        files = live
+        guard different else { return nil }
+        loaded = true
 
         var result = DirectoryLoader.Result()
-        let decoder = ManifestDecoder()
-        var live: [String: (hash: String, result: ManifestDecoder.Result)] = [:]
-        for f in files {
-            guard let data = FileManager.default.contents(atPath: f) else { result.unreadable.append(f); continue }
-            let hash = Hex.encode(SHA256.hash(data: data))
-            let decoded: ManifestDecoder.Result
-            if let cached = decodedFiles[f], cached.hash == hash {
-                decoded = cached.result
-            } else {
-                decoded = AdmissionStage.admit(decoder.decode(text: String(decoding: data, as: UTF8.self), file: f))
-            }
-            live[f] = (hash, decoded)
+        for f in paths {
+            guard let decoded = live[f]?.result else { result.unreadable.append(f); continue }
             result.errors += decoded.errors
             result.warnings += decoded.warnings
             for (object, location) in decoded.objects { DirectoryLoader.add(object, location, to: &result) }
         }
-        decodedFiles = live
 
         // Emulated generations and the set of changed objects.
         var changed = Set<ObjectKey>()
@@ -96,11 +110,26 @@ public struct DirectoryProvider: Sendable {
         return State(store: result.store, sources: result.sources, errors: result.errors, warnings: result.warnings, changed: changed)
     }
 
-    static func stamp(_ path: String) -> FileStamp {
-        let a = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
-        return FileStamp(size: (a[.size] as? NSNumber)?.uint64Value ?? 0,
-                         modified: a[.modificationDate] as? Date ?? .distantPast,
-                         inode: (a[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0)
+    /// The file as it is now, and whether its content differs from `cached` (or it is new). Reads
+    /// and hashes only when the stamp moved; decodes only when the bytes changed.
+    private func refresh(_ path: String, from cached: CachedFile?) -> (CachedFile, changed: Bool) {
+        let stamp = Self.stamp(path)
+        if let cached, let stamp, cached.stamp == stamp { return (cached, false) }
+        guard stamp != nil, let data = FileManager.default.contents(atPath: path) else {
+            return (CachedFile(stamp: stamp), cached.map { $0.result != nil } ?? true)
+        }
+        let hash = Hex.encode(SHA256.hash(data: data))
+        if let cached, cached.hash == hash { return (CachedFile(stamp: stamp, hash: hash, result: cached.result), false) }
+        let decoded = AdmissionStage.admit(ManifestDecoder().decode(text: String(decoding: data, as: UTF8.self), file: path))
+        return (CachedFile(stamp: stamp, hash: hash, result: decoded), true)
+    }
+
+    /// stat(2), following symlinks; nil when the file is gone.
+    static func stamp(_ path: String) -> FileStamp? {
+        var s = stat()
+        guard stat(path, &s) == 0 else { return nil }
+        return FileStamp(size: Int64(s.st_size), modified: s.st_mtim, changed: s.st_ctim,
+                         inode: UInt64(s.st_ino), device: UInt64(s.st_dev))
     }
 
     /// A hash of the object's content without its generation, so edits are detected.

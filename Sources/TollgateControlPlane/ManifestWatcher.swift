@@ -2,27 +2,59 @@ import Foundation
 import Logging
 import TollgateModel
 
-/// The directory provider, the embedded default: polls manifest directories (every 250 ms by
-/// default) with `DirectoryProvider` and delivers every change. Emulated generations persist in
+/// The directory provider, the embedded default: watches manifest directories with file-system
+/// events (inotify; a burst of edits becomes one update, and a slow rescan catches missed events)
+/// or, where events are not available or `watch` is `.poll`, polls every `interval`. Reads the
+/// roots with `DirectoryProvider` and delivers every change. Emulated generations persist in
 /// `generationsFile`, so a restart keeps them.
 public struct ManifestWatcher: Provider {
+    /// How changes are noticed.
+    public enum WatchMode: Sendable {
+        /// Look every `interval`.
+        case poll
+        /// File-system events, debounced; look again every `rescan` in case events were missed.
+        case events(rescan: Duration = .seconds(30))
+    }
+
     public let roots: [String]
     public let generationsFile: String?
     public let interval: Duration
+    public let watch: WatchMode
     let logger: Logger
 
     public init(roots: [String], generationsFile: String?, interval: Duration = .milliseconds(250),
-                logger: Logger = Logger(label: "tollgate.manifests")) {
-        self.roots = roots; self.generationsFile = generationsFile; self.interval = interval; self.logger = logger
+                watch: WatchMode = .events(), logger: Logger = Logger(label: "tollgate.manifests")) {
+        self.roots = roots; self.generationsFile = generationsFile; self.interval = interval
+        self.watch = watch; self.logger = logger
     }
 
-    /// Loads once (throws if a root is missing), then keeps polling until cancelled.
+    /// Loads once (throws if a root is missing), then delivers changes until cancelled.
     public func run(deliver: @escaping @Sendable (ProviderUpdate) async -> Void) async throws {
         var provider = DirectoryProvider(roots: roots, generations: loadGenerations())
+        // Watch before the first load, so an edit made during it is not missed.
+        let events = startEvents()
+        defer { events?.stop() }
         try await poll(&provider, deliver)
+        if let events {
+            for await _ in events.signals {
+                do { try await poll(&provider, deliver) } catch { logger.error("\(error)") }
+            }
+            return
+        }
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
             do { try await poll(&provider, deliver) } catch { logger.error("\(error)") }
+        }
+    }
+
+    /// The file-system events to wait on, or nil to poll.
+    private func startEvents() -> FileEvents? {
+        guard case .events(let rescan) = watch else { return nil }
+        do {
+            return try FileEvents(roots: roots, timing: .init(rescan: rescan, fallback: interval), logger: logger)
+        } catch {
+            logger.warning("file-system events unavailable (\(error)): polling every \(interval)")
+            return nil
         }
     }
 

@@ -3,7 +3,8 @@ import Testing
 import TollgateControlPlane
 import TollgateModel
 
-/// The directory provider: admission on every poll, emulated generations that never overflow.
+/// The directory provider: admission on every poll, emulated generations that never overflow,
+/// symlinked files followed, a touched file that did not change is no new state.
 @Suite struct DirectoryProviderTests {
     static let route = """
     apiVersion: gateway.networking.k8s.io/v1
@@ -49,5 +50,46 @@ import TollgateModel
         let edited = try #require(try provider.poll())
         #expect(edited.store.httpRoutes[key]?.generation == Int64.max)
         #expect(edited.changed.contains(key))
+    }
+
+    @Test("a ConfigMap volume's ..data symlink swap is a change, though the linked file's own link did not move")
+    func configMapSwap() throws {
+        let dir = try Processes.temporaryDirectory("provider-swap")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = ObjectKey(kind: .httpRoute, namespace: "default", name: "app")
+        func version(_ name: String, _ value: String) throws {
+            let v = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: v, withIntermediateDirectories: true)
+            try write(v, Self.route.replacingOccurrences(of: "\"VALUE\"", with: value))
+        }
+        try version("..v1", "one")
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("..data").path, withDestinationPath: "..v1")
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("route.yaml").path, withDestinationPath: "..data/route.yaml")
+        var provider = DirectoryProvider(roots: [dir.path])
+        #expect(try provider.poll()?.store.httpRoutes[key]?.spec.rules?.first?.matches?.first?.headers?.first?.value == "one")
+        try version("..v2", "two")
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("..tmp").path, withDestinationPath: "..v2")
+        #expect(rename(dir.appendingPathComponent("..tmp").path, dir.appendingPathComponent("..data").path) == 0)
+        let swapped = try #require(try provider.poll())
+        #expect(swapped.store.httpRoutes[key]?.spec.rules?.first?.matches?.first?.headers?.first?.value == "two")
+        #expect(swapped.changed == [key])
+    }
+
+    @Test("a file touched without a change is no new state; a file that comes or goes is")
+    func touchIsNoChange() throws {
+        let dir = try Processes.temporaryDirectory("provider-touch")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: "one"))
+        var provider = DirectoryProvider(roots: [dir.path])
+        #expect(try provider.poll() != nil)
+        #expect(try provider.poll() == nil)
+        Thread.sleep(forTimeInterval: 0.01)
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: "one"))    // new inode, same bytes
+        #expect(try provider.poll() == nil)
+        let other = dir.appendingPathComponent("empty.yaml")
+        try "".write(to: other, atomically: true, encoding: .utf8)
+        #expect(try provider.poll()?.changed == [])
+        try FileManager.default.removeItem(at: other)
+        #expect(try provider.poll()?.changed == [])
     }
 }
