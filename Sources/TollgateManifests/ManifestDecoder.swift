@@ -5,10 +5,12 @@ import Yams
 /// Decodes the text of one manifest file (multi-document YAML, or JSON) into typed objects.
 /// Every document is decoded on its own: one bad document does not hide the others.
 ///
-/// Decoding is linear in the input: libyaml (through Yams, without regex tag resolution) parses
-/// each document, which becomes a `ManifestTree` (objects index their keys) decoded by
-/// `ManifestValueDecoder`. Input is untrusted: nesting deeper than `YAMLStructureScan.maxDepth`
-/// and alias expansion past `ManifestTreeBuilder.nodeLimit` are errors, never a crash or a hang.
+/// Decoding is linear in the input. A JSON document (text starting with `{` or `[`, as the
+/// Kubernetes API server sends objects) is read by `JSONManifestReader`; YAML is parsed document
+/// by document by libyaml (through Yams, without regex tag resolution). Either becomes a
+/// `ManifestTree` (objects index their keys) decoded by `ManifestValueDecoder`. Input is
+/// untrusted: nesting deeper than `YAMLStructureScan.maxDepth` and alias expansion past
+/// `ManifestTreeBuilder.nodeLimit` are errors, never a crash or a hang.
 public struct ManifestDecoder: Sendable {
     public struct Result: Sendable {
         public var objects: [(object: AnyKubeObject, location: SourceLocation)] = []
@@ -18,7 +20,27 @@ public struct ManifestDecoder: Sendable {
 
     public init() {}
 
+    /// Decodes `text`, read from `file` (a path, or a label naming an API object). Text that
+    /// starts with `{` or `[` is read as one JSON document; in a `*.json` file it must be strict
+    /// JSON, elsewhere text that is not JSON (flow-style YAML, several documents) is read as YAML,
+    /// as it always was.
     public func decode(text: String, file: String) -> Result {
+        guard JSONManifestReader.looksLikeJSON(text) else { return decodeViaYams(text: text, file: file) }
+        var result = Result()
+        let location = SourceLocation(file: file, document: 1)
+        do {
+            let tree = try JSONManifestReader.read(text)
+            decodeDocument(tree, at: ManifestTree.root, location: location, into: &result)
+        } catch {
+            guard file.hasSuffix(".json") else { return decodeViaYams(text: text, file: file) }
+            result.errors.append(ManifestError(location, field: "", error.message))
+        }
+        return result
+    }
+
+    /// `decode(text:file:)` as it was before the JSON reader: every document through libyaml and
+    /// Yams. Kept for equivalence tests and for YAML.
+    func decodeViaYams(text: String, file: String) -> Result {
         var result = Result()
         for (index, chunk) in Self.splitDocuments(text).enumerated() {
             let location = SourceLocation(file: file, document: index + 1)

@@ -10,7 +10,8 @@ struct ManifestTree: Sendable {
         case object(ManifestObject)
     }
 
-    /// The root is `values[0]`; children always come after their parent.
+    /// The root is `values[0]`; the items of a list, and the values of an object, sit next to each
+    /// other (in document order).
     var values: [Value]
     /// The parent of each value (`-1` for the root), to name the field of an error.
     var parents: [Int]
