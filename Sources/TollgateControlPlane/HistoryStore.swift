@@ -63,8 +63,10 @@ public final class HistoryStore: @unchecked Sendable {
                 let reports = history.recordedReports
                 for snap in history.all {
                     var files: [String: FileRef] = [:]
+                    // The history knows every kept file's hash: kept versions are not hashed again on each save.
+                    let known = history.fileHashes(version: snap.version) ?? [:]
                     for (path, f) in snap.files.files {
-                        let hash = f.sha256
+                        let hash = known[path] ?? f.sha256
                         let blob = (blobs as NSString).appendingPathComponent(hash)
                         if !FileManager.default.fileExists(atPath: blob) {
                             guard PrivateFile.replace(f.contents, at: blob, mode: 0o600) else { throw StoreError("cannot write \(blob)") }
@@ -89,15 +91,17 @@ public final class HistoryStore: @unchecked Sendable {
         }
     }
 
-    /// Every Gateway's history found on disk, checked.
+    /// Every Gateway's history found on disk, checked. Each blob is read and checked once, so
+    /// versions (and Gateways) that share a content share one buffer.
     public func load(capacity: Int) -> [String: SnapshotHistory] {
         lock.withLock {
             var out: [String: SnapshotHistory] = [:]
+            var cache = BlobCache()
             for index in indexes() {
                 var snapshots: [Snapshot] = []
                 var reports: [UInt64: [AgentReport]] = [:]
                 for entry in index.snapshots {
-                    guard let files = files(entry.files) else { continue }
+                    guard let files = files(entry.files, cache: &cache) else { continue }
                     let snap = Snapshot(gateway: index.gateway, version: entry.version, files: files, createdAt: entry.createdAt,
                                         trigger: entry.trigger, inputGenerations: entry.inputGenerations)
                     guard snap.digest == entry.digest else { continue }
@@ -144,17 +148,28 @@ public final class HistoryStore: @unchecked Sendable {
         return out
     }
 
+    /// Blobs already read during one load, by sha256: `nil` for one missing or not hashing to its name.
+    typealias BlobCache = [String: Data?]
+
     /// The files of one entry from their blobs; nil when a path is unsafe or a blob is missing or
     /// does not hash to its name.
-    private func files(_ refs: [String: FileRef]) -> RenderedFiles? {
+    private func files(_ refs: [String: FileRef], cache: inout BlobCache) -> RenderedFiles? {
         var set = RenderedFiles()
         for (path, ref) in refs {
             guard PathSafety.isSafe(path), Self.isSHA256(ref.sha256) else { return nil }
-            guard let data = FileManager.default.contents(atPath: (blobs as NSString).appendingPathComponent(ref.sha256)),
-                  Hex.encode(SHA256.hash(data: data)) == ref.sha256 else { return nil }
+            guard let data = blob(ref.sha256, cache: &cache) else { return nil }
             set.files[path] = RenderedFile(data: data, mode: ref.mode)
         }
         return set
+    }
+
+    /// The checked contents of one blob, read at most once per load.
+    private func blob(_ sha256: String, cache: inout BlobCache) -> Data? {
+        if let known = cache[sha256] { return known }
+        var data = FileManager.default.contents(atPath: (blobs as NSString).appendingPathComponent(sha256))
+        if let read = data, Hex.encode(SHA256.hash(data: read)) != sha256 { data = nil }
+        cache[sha256] = .some(data)
+        return data
     }
 
     private func collectGarbage() {
