@@ -7,7 +7,8 @@ import Yams
 ///
 /// Decoding is linear in the input. A JSON document (text starting with `{` or `[`, as the
 /// Kubernetes API server sends objects) is read by `JSONManifestReader`; YAML is parsed document
-/// by document by libyaml (through Yams, without regex tag resolution). Either becomes a
+/// by document by libyaml, built from its events (`YAMLEventReader`) or, for anchors, aliases,
+/// tags and errors, through Yams without regex tag resolution. Each becomes a
 /// `ManifestTree` (objects index their keys) decoded by `ManifestValueDecoder`. Input is
 /// untrusted: nesting deeper than `YAMLStructureScan.maxDepth` and alias expansion past
 /// `ManifestTreeBuilder.nodeLimit` are errors, never a crash or a hang.
@@ -25,27 +26,32 @@ public struct ManifestDecoder: Sendable {
     /// JSON, elsewhere text that is not JSON (flow-style YAML, several documents) is read as YAML,
     /// as it always was.
     public func decode(text: String, file: String) -> Result {
-        guard JSONManifestReader.looksLikeJSON(text) else { return decodeViaYams(text: text, file: file) }
+        guard JSONManifestReader.looksLikeJSON(text) else { return decodeYAML(text: text, file: file, events: true) }
         var result = Result()
         let location = SourceLocation(file: file, document: 1)
         do {
             let tree = try JSONManifestReader.read(text)
             decodeDocument(tree, at: ManifestTree.root, location: location, into: &result)
         } catch {
-            guard file.hasSuffix(".json") else { return decodeViaYams(text: text, file: file) }
+            guard file.hasSuffix(".json") else { return decodeYAML(text: text, file: file, events: true) }
             result.errors.append(ManifestError(location, field: "", error.message))
         }
         return result
     }
 
-    /// `decode(text:file:)` as it was before the JSON reader: every document through libyaml and
-    /// Yams. Kept for equivalence tests and for YAML.
+    /// `decode(text:file:)` as it was before the JSON and event readers: every document through
+    /// Yams' `Node` tree. Kept for the equivalence tests.
     func decodeViaYams(text: String, file: String) -> Result {
+        decodeYAML(text: text, file: file, events: false)
+    }
+
+    /// Every document of a YAML stream; with `events`, through `YAMLEventReader` when it can.
+    private func decodeYAML(text: String, file: String, events: Bool) -> Result {
         var result = Result()
         for (index, chunk) in Self.splitDocuments(text).enumerated() {
             let location = SourceLocation(file: file, document: index + 1)
             do {
-                guard let tree = try Self.parse(chunk.text, firstLine: chunk.firstLine) else { continue }
+                guard let tree = try Self.parse(chunk.text, firstLine: chunk.firstLine, events: events) else { continue }
                 decodeDocument(tree, at: ManifestTree.root, location: location, into: &result)
             } catch {
                 result.errors.append(ManifestError(location, field: error.field, error.message))
@@ -55,14 +61,22 @@ public struct ManifestDecoder: Sendable {
     }
 
     /// One document's text → its value tree; nil for an empty document. Structure is checked
-    /// first (nesting depth, aliases with complex keys), then libyaml parses it through Yams with
-    /// the basic resolver (no regular expressions), then the tree is built with aliases bounded.
-    static func parse(_ text: String, firstLine: Int) throws(ManifestTreeBuilder.Failure) -> ManifestTree? {
+    /// first (nesting depth, aliases with complex keys). With `events`, a plain document is built
+    /// from libyaml's events (`YAMLEventReader`); any other, and any error, goes through Yams with
+    /// the basic resolver (no regular expressions), and the tree is built with aliases bounded.
+    static func parse(_ text: String, firstLine: Int, events: Bool = false) throws(ManifestTreeBuilder.Failure) -> ManifestTree? {
         let lineOffset = firstLine - 1
         do {
             try YAMLStructureScan.check(text)
         } catch {
             throw .init(field: "", message: "invalid YAML at line \(error.line + lineOffset), column \(error.column): \(error.problem)")
+        }
+        if events {
+            switch YAMLEventReader.read(text, lineOffset: lineOffset) {
+            case .tree(let tree): return isEmpty(tree) ? nil : tree
+            case .empty: return nil
+            case .unsupported: break
+            }
         }
         let node: Node?
         do {
@@ -74,8 +88,13 @@ public struct ManifestDecoder: Sendable {
         let builder = ManifestTreeBuilder(lineOffset: lineOffset,
                                           nodeLimit: ManifestTreeBuilder.nodeLimit(byteCount: text.utf8.count))
         let tree = try builder.build(node)
-        if case .scalar(let s) = tree.values[ManifestTree.root], s.kind == .null || s.text.isEmpty { return nil }
-        return tree
+        return isEmpty(tree) ? nil : tree
+    }
+
+    /// A document that is only a null or empty scalar.
+    private static func isEmpty(_ tree: ManifestTree) -> Bool {
+        if case .scalar(let s) = tree.values[ManifestTree.root], s.kind == .null || s.text.isEmpty { return true }
+        return false
     }
 
     private func decodeDocument(_ tree: ManifestTree, at index: Int, location: SourceLocation, into result: inout Result) {

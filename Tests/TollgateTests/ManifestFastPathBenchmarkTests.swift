@@ -25,7 +25,14 @@ struct ManifestFastPathBenchmarkTests {
             row("JSON: JSONSerialization (bare parse)", Self.best {
                 _ = try? JSONSerialization.jsonObject(with: Data(json.utf8))
             })
-            row("YAML: decode (Yams path, unchanged)", Self.best { _ = decoder.decode(text: yaml, file: "b.yaml") })
+            row("YAML: decodeViaYams (before)", Self.best { _ = decoder.decodeViaYams(text: yaml, file: "b.yaml") })
+            row("YAML: decode (YAMLEventReader)", Self.best { _ = decoder.decode(text: yaml, file: "b.yaml") })
+            let chunks = ManifestDecoder.splitDocuments(yaml)
+            row("YAML: splitDocuments", Self.best { _ = ManifestDecoder.splitDocuments(yaml) })
+            row("YAML: YAMLStructureScan.check per document", Self.best { for c in chunks { try? YAMLStructureScan.check(c.text) } })
+            row("YAML: YAMLEventReader.read per document", Self.best {
+                for c in chunks { if case .tree = YAMLEventReader.read(c.text, lineOffset: 0) {} else { Issue.record("not read from events") } }
+            })
             row("YAML: libyaml events only (bare parse)", Self.best { _ = Self.libyamlEvents(yaml) })
             print("decode \(routes) HTTPRoutes (debug build; YAML \(yaml.utf8.count / 1024) KiB, JSON \(json.utf8.count / 1024) KiB):\n" + lines.joined(separator: "\n"))
         }
