@@ -32,6 +32,8 @@ public struct SnapshotDelivery: Sendable, Equatable {
     public var trigger: String
     public var upserts: [(path: String, file: RenderedFile)]
     public var removals: [String]
+    /// sha256 of upserted files, where known (computed from the contents otherwise).
+    public var hashes: [String: String] = [:]
 
     public static func == (a: SnapshotDelivery, b: SnapshotDelivery) -> Bool {
         a.gateway == b.gateway && a.version == b.version && a.digest == b.digest && a.full == b.full

@@ -28,7 +28,7 @@ public enum AgentWire {
             u.path = path
             u.contents = file.contents
             u.mode = UInt32(file.mode)
-            u.sha256 = file.sha256
+            u.sha256 = d.hashes[path] ?? file.sha256
             return u
         }
         msg.removals = d.removals

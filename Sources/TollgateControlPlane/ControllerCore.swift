@@ -154,7 +154,9 @@ public actor ControllerCore {
             }
         }
         guard s.lastSentVersion != latest.version, !history.isRejected(version: latest.version) else { return }
-        var delta = Delta.compute(target: latest.files, agentHashes: s.hashes)
+        // The history keeps every version's per-file sha256: nothing is hashed per push.
+        let targetHashes = history.fileHashes(version: latest.version) ?? latest.files.fileHashes
+        var delta = Delta.compute(targetHashes: targetHashes, agentHashes: s.hashes)
         // While an earlier version is still being applied the agent's base is uncertain: send the
         // whole set. Otherwise a delta against the files the agent reported.
         var full = s.hashes.isEmpty || s.inFlightVersion != nil
@@ -163,9 +165,10 @@ public actor ControllerCore {
             delta = (latest.files.paths, [])
             full = true
         }
-        let delivery = SnapshotDelivery(
+        var delivery = SnapshotDelivery(
             gateway: s.gateway, version: latest.version, digest: latest.digest, full: full, baseVersion: s.appliedVersion,
             trigger: latest.trigger, upserts: delta.upserts.map { ($0, latest.files.files[$0]!) }, removals: delta.removals)
+        delivery.hashes = targetHashes
         s.lastSentVersion = latest.version
         s.state = .applying(version: latest.version)
         sessions[id] = s
@@ -185,7 +188,7 @@ public actor ControllerCore {
         logger.info("agent \(s.agentID) \(r.outcome.rawValue) \(s.gateway) version \(r.version)\(r.message.isEmpty ? "" : ": " + r.message)")
         guard let history = reconciler.histories[s.gateway], let snap = history.snapshot(version: r.version) else { return }
         if r.outcome == .applied {
-            s.hashes = snap.files.fileHashes
+            s.hashes = history.fileHashes(version: r.version) ?? snap.files.fileHashes
             s.digest = snap.digest
             s.appliedVersion = r.version
             sessions[id] = s

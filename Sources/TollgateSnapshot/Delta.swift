@@ -21,12 +21,19 @@ public enum Delta {
     public static func compute(target: FileSet, agentHashes: [String: String])
         -> (upserts: [String], removals: [String])
     {
+        compute(targetHashes: target.fileHashes, agentHashes: agentHashes)
+    }
+
+    /// The same, from the target's per-file sha256 (a history keeps them, so nothing is hashed).
+    public static func compute(targetHashes: [String: String], agentHashes: [String: String])
+        -> (upserts: [String], removals: [String])
+    {
         var upserts: [String] = []
-        for (path, file) in target.files where agentHashes[path] != file.sha256 {
+        for (path, hash) in targetHashes where agentHashes[path] != hash {
             upserts.append(path)
         }
         var removals: [String] = []
-        for path in agentHashes.keys where target.files[path] == nil && !isAgentOwned(path) {
+        for path in agentHashes.keys where targetHashes[path] == nil && !isAgentOwned(path) {
             removals.append(path)
         }
         return (upserts.sorted(), removals.sorted())
