@@ -178,7 +178,14 @@ extension ExamplePortsTests {
             let describe = try c.kubectl(["describe", "gateway", "gateway", "-n", "default"])
             #expect(describe.status == 0 && describe.stdout.contains("Programmed") && describe.stdout.contains("Listeners:"), "\(describe.stdout)")
 
-            // Converged: nothing more is written while nothing changes.
+            // Converged: nothing more is written while nothing changes. (First let writes that
+            // were already under way land: two quiet seconds in a row.)
+            var last = c.statusWrites.count, quietSince = Date()
+            try c.wait("status writes settle", timeout: 20) {
+                let now = c.statusWrites.count
+                if now != last { last = now; quietSince = Date() }
+                return Date().timeIntervalSince(quietSince) >= 2
+            }
             let settled = c.statusWrites.count
             try await Task.sleep(for: .seconds(3))
             #expect(c.statusWrites.count == settled, "status writes kept coming: \(c.statusWrites.suffix(10))")
