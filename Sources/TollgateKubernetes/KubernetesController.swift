@@ -80,18 +80,19 @@ public struct KubernetesController: Sendable {
     /// Runs until cancelled. `started` receives the handle once the first state is loaded.
     /// The metrics address, when set, is bound first: an address in use is an error at once.
     public func run(started: @escaping @Sendable (Handle) -> Void = { _ in }) async throws {
-        var metricsServer: MetricsServer?
-        if let address = options.metricsAddress {
-            let server = try await MetricsServer.bind(address)
-            logger.info("serving /metrics, /healthz and /readyz on \(MetricsAddress(host: address.host, port: server.port))")
-            metricsServer = server
-        }
-        do {
-            try await run(metricsServer: metricsServer, started: started)
-        } catch {
-            await metricsServer?.close()
-            throw error
-        }
+        let metricsServer = try await bindMetrics()
+        // A Result rather than do/catch around the call: the release compiler (Swift 6.3) crashes
+        // splitting this coroutine when an await sits in the catch block.
+        let outcome = await Result(catching: { try await run(metricsServer: metricsServer, started: started) })
+        if case .failure = outcome { await metricsServer?.close() }
+        try outcome.get()
+    }
+
+    private func bindMetrics() async throws -> MetricsServer? {
+        guard let address = options.metricsAddress else { return nil }
+        let server = try await MetricsServer.bind(address)
+        logger.info("serving /metrics, /healthz and /readyz on \(MetricsAddress(host: address.host, port: server.port))")
+        return server
     }
 
     private func run(metricsServer: MetricsServer?, started: @escaping @Sendable (Handle) -> Void) async throws {
@@ -217,5 +218,12 @@ extension ControllerCore {
         }
         cont.onTermination = { _ in a.cancel(); b.cancel(); c.cancel() }
         return stream
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
