@@ -18,19 +18,13 @@ import Testing
 
     @Test("the server certificate is renewed at two thirds of its lifetime; the connected agent's stream stays up; new handshakes verify against the same CA")
     func renewalKeepsStreams() async throws {
-        let h = try await KubernetesFaultTests.Harness()
+        let h = try await KubernetesFaultTests.Harness(gatewayPort: 18_492)
         var agent: TollgateProcess?
         do {
             let c = try h.startController(["--server-certificate-lifetime", "6"], listen: "127.0.0.1:\(Self.agentPort)")
             try h.wait("controller synced") { c.output.contains("caches synced") }
             let certs = h.directory.appendingPathComponent("agent-certs").path
-            let issued = try tollgate(["certs", "issue-agent", "--gateway", "infra/gw", "--kubeconfig", h.kubeconfig,
-                                       "--namespace", "tollgate-system", "--out", certs])
-            #expect(issued.status == 0, "\(issued.stderr)")
-            agent = try TollgateProcess(["agent", "--controller", "https://127.0.0.1:\(Self.agentPort)", "--gateway", "infra/gw",
-                                         "--config-root", h.directory.appendingPathComponent("root").path, "--nginx", "spawn",
-                                         "--tls-cert", certs + "/agent.crt", "--tls-key", certs + "/agent.key", "--tls-ca", certs + "/ca.crt"],
-                                        log: h.directory.appendingPathComponent("agent.log"))
+            agent = try h.startAgent(port: Self.agentPort, certs: certs)
             try h.wait("Gateway Programmed") { KubernetesLeaderTests.programmed(h) }
             let first = try Self.presented(certs: certs)
             #expect(!first.serial.isEmpty && first.verified, "\(first)")

@@ -13,12 +13,14 @@ import Testing
         var kubeconfig: String { directory.appendingPathComponent("kubeconfig").path }
         private(set) var controllers: [TollgateProcess] = []
 
-        init(resources: [ResourceType] = ResourceType.tollgateDefaults) async throws {
+        /// `gatewayPort`: the HTTP listener's port; suites that start agents (and so NGINX) in
+        /// parallel need distinct ones.
+        init(resources: [ResourceType] = ResourceType.tollgateDefaults, gatewayPort: Int = 18_480) async throws {
             directory = try Processes.temporaryDirectory("kube-faults")
             double = KubeAPIServerDouble(resources: resources)
             try await double.start()
             try double.writeKubeconfig(to: kubeconfig)
-            try apply(Self.base)
+            try apply(Self.base(gatewayPort: gatewayPort))
         }
 
         @discardableResult
@@ -41,6 +43,18 @@ import Testing
                                         log: directory.appendingPathComponent(name + ".log"))
             controllers.append(p)
             return p
+        }
+
+        /// A spawn-mode agent for infra/gw on `port`, with a certificate issued into `certs` from
+        /// the CA Secret.
+        func startAgent(port: Int, certs: String) throws -> TollgateProcess {
+            let issued = try tollgate(["certs", "issue-agent", "--gateway", "infra/gw", "--kubeconfig", kubeconfig,
+                                       "--namespace", "tollgate-system", "--out", certs])
+            guard issued.status == 0 else { throw TestFailure("issue-agent: \(issued.stderr)") }
+            return try TollgateProcess(["agent", "--controller", "https://127.0.0.1:\(port)", "--gateway", "infra/gw",
+                                        "--config-root", directory.appendingPathComponent("root").path, "--nginx", "spawn",
+                                        "--tls-cert", certs + "/agent.crt", "--tls-key", certs + "/agent.key", "--tls-ca", certs + "/ca.crt"],
+                                       log: directory.appendingPathComponent("agent.log"))
         }
 
         /// The object as the double holds it.
@@ -88,7 +102,8 @@ import Testing
             """
         }
 
-        static let base = """
+        static func base(gatewayPort: Int) -> String {
+            """
             apiVersion: v1
             kind: Namespace
             metadata: {name: tollgate-system}
@@ -112,7 +127,7 @@ import Testing
             spec:
               gatewayClassName: tollgate
               listeners:
-              - {name: http, port: 18480, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+              - {name: http, port: \(gatewayPort), protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
             ---
             apiVersion: v1
             kind: Service
@@ -121,6 +136,7 @@ import Testing
             ---
             \(routeYAML("/v1"))
             """
+        }
     }
 
     func withHarness(resources: [ResourceType] = ResourceType.tollgateDefaults, _ body: (Harness) async throws -> Void) async throws {

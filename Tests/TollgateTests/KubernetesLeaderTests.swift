@@ -12,7 +12,7 @@ import Testing
 
     @Test("two replicas: one leader writes status and serves the agent; it stops, the other takes over within the lease duration, the agent reconnects, nothing reloads")
     func failoverWithConnectedAgent() async throws {
-        let h = try await KubernetesFaultTests.Harness()
+        let h = try await KubernetesFaultTests.Harness(gatewayPort: 18_491)
         var agent: TollgateProcess?
         defer { agent?.stop() }
         do {
@@ -26,13 +26,7 @@ import Testing
 
             // An agent for the Gateway, through the one agent port.
             let certs = h.directory.appendingPathComponent("agent-certs").path
-            let issued = try tollgate(["certs", "issue-agent", "--gateway", "infra/gw", "--kubeconfig", h.kubeconfig,
-                                       "--namespace", "tollgate-system", "--out", certs])
-            #expect(issued.status == 0, "\(issued.stderr)")
-            agent = try TollgateProcess(["agent", "--controller", "https://127.0.0.1:\(Self.agentPort)", "--gateway", "infra/gw",
-                                         "--config-root", h.directory.appendingPathComponent("root").path, "--nginx", "spawn",
-                                         "--tls-cert", certs + "/agent.crt", "--tls-key", certs + "/agent.key", "--tls-ca", certs + "/ca.crt"],
-                                        log: h.directory.appendingPathComponent("agent.log"))
+            agent = try h.startAgent(port: Self.agentPort, certs: certs)
             try h.wait("Gateway Programmed through replica-a") { Self.programmed(h) }
             try h.wait("the route's first status written") { h.observedGeneration() == 1 }
             try await Task.sleep(for: .seconds(1))
