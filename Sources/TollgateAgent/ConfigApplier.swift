@@ -290,7 +290,10 @@ public actor ConfigApplier {
             if await !nginx.isRunning {
                 return NginxErrorLine.first(in: logged) ?? "NGINX exited while loading version \(version)"
             }
-            if clock.now >= end {
+            // At the deadline, a version that is already answering gets a little longer to prove
+            // it has settled: a process starved of CPU (a throttled container) must not reject a
+            // version NGINX is serving.
+            if clock.now >= end && (servingSince == nil || clock.now >= end + .seconds(5)) {
                 return "NGINX did not serve version \(version) within \(probeTimeout) (probe answered \(last.map(\.description) ?? "nothing"))"
             }
             try? await Task.sleep(for: .milliseconds(50))

@@ -40,6 +40,9 @@ public struct Backoff: Sendable {
         return min(stretched, maximum)
     }
 
+    /// Whether the next wait starts from `initial` (no failure since the start or the last reset).
+    public var isAtStart: Bool { base == nil }
+
     /// Starts over from `initial` (after a success).
     public mutating func reset() {
         base = nil

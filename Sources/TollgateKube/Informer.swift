@@ -36,6 +36,9 @@ public actor Informer {
     public private(set) var counters = InformerCounters()
     /// Whether a list has completed, so ``objects`` reflects the cluster.
     public private(set) var hasSynced = false
+    /// Whether the next retry would wait the shortest backoff step: true after a list succeeds
+    /// or a watch delivers an event, so failures long past do not slow the next recovery.
+    public var backoffStartsOver: Bool { backoff.isAtStart }
 
     public init(
         client: KubeClient, resource: ResourceType, namespace: String? = nil,
@@ -119,6 +122,7 @@ public actor Informer {
             notServed = false
         }
         failures.succeeded("list")
+        backoff.reset()
         var objects: [KubeObjectKey: KubeObject] = [:]
         for object in listed.items { objects[object.key] = object }
         replaceCache(with: objects, served: true, resourceVersion: listed.resourceVersion)
@@ -148,8 +152,12 @@ public actor Informer {
         let opened = ContinuousClock.now
         var sawEvent = false
         for try await event in stream {
-            sawEvent = true
             try apply(event)
+            if !sawEvent {
+                // The server works again: a later failure starts from the shortest wait.
+                sawEvent = true
+                backoff.reset()
+            }
         }
         if !sawEvent, ContinuousClock.now - opened < options.minimumWatchDuration {
             try await Task.sleep(for: backoff.next())

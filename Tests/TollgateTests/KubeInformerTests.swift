@@ -158,6 +158,28 @@ import TollgateKube
         }
     }
 
+    /// Failures long past must not slow the next recovery: the backoff starts over once the
+    /// server answers again (a list, or a watch that delivers an event).
+    @Test func backoffStartsOverOnceTheServerWorksAgain() async throws {
+        try await withKubeServer { server, client in
+            try await Self.withInformer(client) { informer, recorder in
+                try await waitUntil("the first sync") { !recorder.syncs.isEmpty }
+                #expect(await informer.backoffStartsOver, "a list that succeeded leaves the backoff at its start")
+                server.failRequests(status: 503, count: 4, pathContaining: "/configmaps")
+                try await waitUntil("four failures") {
+                    server.dropWatches()
+                    return server.requests.filter { $0.status == 503 }.count == 4
+                }
+                // While failing (or right after), the backoff has grown.
+                let afterFailures = await informer.counters.errors
+                #expect(afterFailures >= 1)
+                try server.createConfigMap(namespace: "default", name: "recovered")
+                try await waitUntil("the change after recovery") { recorder.changes.contains("added recovered") }
+                #expect(await informer.backoffStartsOver, "an event after the failures resets the backoff")
+            }
+        }
+    }
+
     @Test func unservedResourceIsEmptyWithOneWarningAndRechecked() async throws {
         let logs = LogCapture()
         try await withKubeServer(.olderGatewayAPI) { server, client in
