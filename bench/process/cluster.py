@@ -1,0 +1,220 @@
+"""A Tollgate deployment under measurement: `tollgate controller --manifests DIR` plus one
+`tollgate agent` (with its own NGINX) per Gateway, on a workload written by bench/workload.py."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import Optional
+
+from common import (BACKEND_PORT, GATEWAY_PORT_BASE, REPO, Env, Proc, count_in_file, live_probe_socket, log,
+                    parse_snapshot_table, probe, wait_until)
+
+sys.path.insert(0, os.path.join(REPO, "bench"))
+import workload  # noqa: E402  (bench/workload.py, helper B1's generator)
+
+
+class Workload:
+    """The manifests of one shape: `files` (name → objects) as bench/workload.py builds them,
+    written to `dir`; `route_file(r, path)` renders the namespace file of route r with that
+    route's first path changed (the one-route edit)."""
+
+    def __init__(self, env: Env, name: str, args: list[str]):
+        self.name = name
+        self.dir = env.dir("workloads", name)
+        certs = env.dir("certs")
+        self.args = workload.parse_args(args + ["--out", self.dir, "--certs", certs])
+        t0 = time.monotonic()
+        self.files = workload.shape(self.args)
+        self.summary = workload.write(self.files, self.dir, self.args.format)
+        self.layout = workload.Layout(self.args.gateways, self.args.https_listeners, self.args.gateway_port_base)
+        log(f"workload {name}: {' '.join(args)} → {self.summary['files']} files, {self.summary['bytes'] / 1e6:.1f} MB "
+            f"({time.monotonic() - t0:.1f} s)")
+
+    def file_names(self) -> list[str]:
+        return sorted(f"{n}.{self.args.format}" for n in self.files)
+
+    def route(self, r: int) -> tuple[str, dict]:
+        """(file name without extension, HTTPRoute object) of route-r."""
+        for fname, objs in self.files.items():
+            for o in objs:
+                if o["kind"] == "HTTPRoute" and o["metadata"]["name"] == f"route-{r}":
+                    return fname, o
+        raise KeyError(f"route-{r}")
+
+    def route_file(self, r: int, path: str) -> tuple[str, str]:
+        """(file name, text) of route r's namespace file with the route's first match path = `path`."""
+        fname, obj = self.route(r)
+        old = obj["spec"]["rules"][0]["matches"][0]["path"]["value"]
+        obj["spec"]["rules"][0]["matches"][0]["path"]["value"] = path
+        try:
+            objs = self.files[fname]
+            text = workload.to_yaml(objs) if self.args.format == "yaml" else workload.to_json(objs)
+        finally:
+            obj["spec"]["rules"][0]["matches"][0]["path"]["value"] = old
+        return f"{fname}.{self.args.format}", text
+
+    def route_host(self, r: int) -> str:
+        return self.layout.route_host(r)
+
+    def gateway_of(self, r: int) -> int:
+        return r % self.args.gateways
+
+
+def workload_args(routes: int, gateways: int, namespaces: int, https_listeners: int) -> list[str]:
+    return ["--routes", str(routes), "--gateways", str(gateways), "--namespaces", str(namespaces),
+            "--https-listeners", str(https_listeners), "--gateway-port-base", str(GATEWAY_PORT_BASE),
+            "--backend-port", str(BACKEND_PORT), "--seed", "1"]
+
+
+class Cluster:
+    """Controller + one agent per Gateway (`gateways`: "namespace/name" keys)."""
+
+    def __init__(self, env: Env, name: str, manifests: str, gateways: list[str]):
+        self.env, self.name, self.manifests, self.gateways = env, name, manifests, gateways
+        self.base = env.dir("runs", name)
+        self.state = os.path.join(self.base, "state")
+        self.logs = os.path.join(self.base, "logs")
+        self.roots = {gw: os.path.join(self.base, "roots", gw.replace("/", "__")) for gw in gateways}
+        env.roots += list(self.roots.values())
+        self.agents: dict[str, Proc] = {}
+        self.t_start = time.monotonic()
+        self.controller = env.start(f"{name}-controller", [env.bin, "controller", "--manifests", manifests,
+                                                            "--state-dir", self.state], self.logs)
+        sock = os.path.join(self.state, "controller.sock")
+        if not wait_until(lambda: os.path.exists(sock) or not self.controller.alive(), 120):
+            raise RuntimeError(f"controller socket did not appear:\n{self.controller.tail()}")
+        if not self.controller.alive():
+            raise RuntimeError(f"controller exited:\n{self.controller.tail()}")
+        for gw in gateways:
+            self.agents[gw] = env.start(self.agent_id(gw), [
+                env.bin, "agent", "--controller", f"unix://{sock}", "--gateway", gw, "--config-root", self.roots[gw],
+                "--agent-id", self.agent_id(gw)], self.logs)
+
+    def agent_id(self, gw: str) -> str:
+        return f"{self.name}-{gw.replace('/', '-')}"
+
+    # -- observation
+
+    def snapshots(self) -> dict[str, list[dict]]:
+        """`tollgate snapshots list` rows by Gateway (oldest first)."""
+        r = self.env.tollgate("snapshots", "list", "--state-dir", self.state, timeout=60)
+        out: dict[str, list[dict]] = {}
+        for row in parse_snapshot_table(r.stdout) if r.returncode == 0 else []:
+            out.setdefault(row["gateway"], []).append(row)
+        return out
+
+    def newest(self, gw: str) -> Optional[dict]:
+        rows = self.snapshots().get(gw)
+        return rows[-1] if rows else None
+
+    def probe(self, gw: str) -> Optional[tuple[int, str]]:
+        return probe(live_probe_socket(self.roots[gw]), timeout=1.0)
+
+    def converged(self) -> bool:
+        """Every Gateway's newest version is applied by its agent and answered by its probe."""
+        snaps = self.snapshots()
+        for gw in self.gateways:
+            rows = snaps.get(gw)
+            if not rows:
+                return False
+            row = rows[-1]
+            if row["agents"].get(self.agent_id(gw)) != "applied":
+                return False
+            ans = self.probe(gw)
+            if not ans or ans[0] != row["version"] or not ans[1].startswith(row["digest12"]):
+                return False
+        return True
+
+    def wait_converged(self, timeout: float) -> float:
+        """Seconds it took (from now), or raises."""
+        t0 = time.monotonic()
+        if not wait_until(self.converged, timeout, interval=0.25):
+            tails = "\n".join(f"--- {p.name}\n{p.tail(8)}" for p in [self.controller, *self.agents.values()])
+            raise RuntimeError(f"{self.name}: not converged within {timeout:.0f} s\n{tails}")
+        return time.monotonic() - t0
+
+    def programmed(self, gw: str) -> tuple[bool, str]:
+        import json
+        r = self.env.tollgate("status", "--state-dir", self.state, "-o", "json", timeout=60)
+        try:
+            objs = json.loads(r.stdout) if r.returncode == 0 else []
+        except json.JSONDecodeError:
+            objs = []
+        ns, name = gw.split("/")
+        for o in objs:
+            md = o.get("metadata", {})
+            if o.get("kind") == "Gateway" and md.get("namespace") == ns and md.get("name") == name:
+                conds = {c.get("type"): c for c in o.get("status", {}).get("conditions", [])}
+                p = conds.get("Programmed", {})
+                return p.get("status") == "True", f"Programmed={p.get('status')}/{p.get('reason')}"
+        return False, "Gateway not in status"
+
+    def route_status(self) -> tuple[int, int]:
+        """(HTTPRoutes whose every parent is Accepted, HTTPRoutes) from `tollgate status`."""
+        import json
+        r = self.env.tollgate("status", "--state-dir", self.state, "-o", "json", timeout=60)
+        try:
+            objs = json.loads(r.stdout) if r.returncode == 0 else []
+        except json.JSONDecodeError:
+            objs = []
+        total = ok = 0
+        for o in objs:
+            if o.get("kind") != "HTTPRoute":
+                continue
+            total += 1
+            parents = o.get("status", {}).get("parents", [])
+            if parents and all(any(c.get("type") == "Accepted" and c.get("status") == "True"
+                                   for c in p.get("conditions", [])) for p in parents):
+                ok += 1
+        return ok, total
+
+    def reloads(self, gw: str) -> int:
+        """NGINX reloads the agent of `gw` logged so far."""
+        return count_in_file(self.agents[gw].logfile, "nginx: reloaded")
+
+    def nginx_sighups(self, gw: str) -> int:
+        """SIGHUPs the agent's NGINX logged (its error log, level notice): a cross-check of reloads()."""
+        return count_in_file(os.path.join(self.roots[gw], "runtime", "error.log"), "(SIGHUP) received")
+
+    def stop(self) -> None:
+        for p in list(self.agents.values()):
+            self.env.stop(p)
+        self.env.stop(self.controller)
+        from common import stop_leftover_nginx
+        for r in self.roots.values():
+            stop_leftover_nginx(r)
+
+
+class ProbeSampler(threading.Thread):
+    """Polls one agent's version probe every `interval` s and keeps (monotonic time, version) of
+    every change of answer: when each version was first served."""
+
+    def __init__(self, root: str, interval: float = 0.01):
+        super().__init__(daemon=True)
+        self.root, self.interval = root, interval
+        self.changes: list[tuple[float, int]] = []
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        sock, last = None, None
+        while not self._halt.is_set():
+            sock = sock or live_probe_socket(self.root)
+            a = probe(sock, timeout=0.5)
+            if a is None:
+                sock = None
+            elif a[0] != last:
+                last = a[0]
+                self.changes.append((time.monotonic(), a[0]))
+            time.sleep(self.interval)
+
+    def first_served(self, version: int) -> Optional[float]:
+        for t, v in self.changes:
+            if v >= version:
+                return t
+        return None
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)

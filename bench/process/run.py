@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""Process-level benchmarks of issue 9 (targets 4, 5, 6, 8, 9): real `tollgate controller` and
+`tollgate agent` processes with real NGINX, each figure next to a baseline measured in the same run.
+
+    python3 bench/process/run.py --bin BIN --work DIR --out FILE [--quick] [--only id,id]
+    python3 bench/process/run.py --self-test
+
+Ids: edit-to-served-1k, churn-200-edits (a 1k-route deployment); edit-to-served-10k, idle-cpu-10k,
+controller-rss-10k, agent-rss (a 10k-route deployment); ngf-shape (NGF's reconfiguration shape).
+Workloads come from bench/workload.py (shapes in bench/README.md). Ports: Gateways 18500–18549,
+their bare-NGINX copies +50, the backend 18600. Everything started is stopped on exit, also on
+Ctrl-C. Writes the part file described in /work/notes/bench-interface.md (`process.json`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import Env, entry, log, percentile, rss_mib, start_backend, stats  # noqa: E402
+
+IDS_1K = ["edit-to-served-1k", "churn-200-edits"]
+IDS_10K = ["edit-to-served-10k", "idle-cpu-10k", "controller-rss-10k", "agent-rss"]
+IDS_NGF = ["ngf-shape"]
+ALL_IDS = IDS_1K + IDS_10K + IDS_NGF
+HISTORY = 50        # `tollgate controller --history` default
+TARGETS = {"edit-to-served-1k": (4, "ratio <= 1.2"), "edit-to-served-10k": (4, "ratio <= 1.2"),
+           "idle-cpu-10k": (5, "value < 1"), "ngf-shape": (6, "ratio <= 1.3"), "controller-rss-10k": (8, "value < 150"),
+           "agent-rss": (8, "value < 30"), "churn-200-edits": (9, "reloads <= 3 and failed <= baseline")}
+
+
+def build_label(binary: str) -> str:
+    p = os.path.realpath(binary)
+    return "release" if "/release/" in p else "debug" if "/debug/" in p else "unknown build"
+
+
+def ms(x):
+    return "–" if x is None else f"{x * 1000:.0f} ms"
+
+
+# ---------------------------------------------------------------- the deployments
+
+def run_1k(env: Env, a, want: set, out: list, notes: list) -> None:
+    from cluster import Cluster, Workload, workload_args
+    from measures import churn, edit_to_served
+    wl = Workload(env, "routes-1k", workload_args(1000, 1, 10, 64))
+    gws = ["bench-gw/gw-0"]
+    c = Cluster(env, "r1k", wl.dir, gws)
+    try:
+        t = c.wait_converged(180)
+        notes.append(f"1k deployment (1 Gateway, 64 HTTPS listeners, 10 route files of 100 routes): served {t:.1f} s after the agents started")
+        if "edit-to-served-1k" in want:
+            n = 10 if a.quick else 50
+            log(f"edit-to-served-1k: {n} edits")
+            r = edit_to_served(env, c, wl, n)
+            out.append(edit_entry("edit-to-served-1k", "1k", r, n))
+        if "churn-200-edits" in want:
+            log("churn-200-edits: 200 edits in 2 s under wrk")
+            r = churn(env, c, wl, edits=200, every=0.01, settle=6 if a.quick else 8)
+            out.append(churn_entry(r))
+    finally:
+        c.stop()
+
+
+def edit_entry(id_: str, size: str, r: dict, n: int) -> dict:
+    tg, bn = r["tollgate"], r["bare"]
+    p50, b50 = percentile(tg, 50), percentile(bn, 50)
+    bst = stats(bn)
+    notes = (f"{len(tg)}/{n} edits served; bare p50 {ms(b50)}, p90 {ms(bst and bst['p90'])}, "
+             f"p99 {ms(bst and bst['p99'])} ({len(bn)} reloads); Gateway {r['gateway']}")
+    if r["problems"]:
+        notes += "; problems: " + "; ".join(r["problems"][:3])
+    log(f"  {id_}: Tollgate p50 {ms(p50)} p90 {ms(percentile(tg, 90))} p99 {ms(percentile(tg, 99))}; "
+        f"bare p50 {ms(b50)} p90 {ms(percentile(bn, 90))} p99 {ms(percentile(bn, 99))}")
+    met = None if tg and len(tg) == n else False
+    return entry(id_, 4, f"edit one route → served (probe-verified), {size} routes", p50, "s", b50,
+                 "bare NGINX: nginx -t + SIGHUP + poll, same files", "ratio <= 1.2", samples=tg, met=met, notes=notes)
+
+
+def churn_entry(r: dict) -> dict:
+    w, b = r["wrk"], r["bare_wrk"]
+    ok_final = r["applied"] and r["probe_ok"] and r["programmed"]
+    met = r["reloads"] <= 3 and w["failed"] <= b["failed"] and ok_final
+    notes = (f"{r['edits']} edits written in {r['written_in']:.2f} s; {r['versions']} versions published, "
+             f"{r['reloads']} reloads (agent log; NGINX logged {r['sighups']} SIGHUPs); last edit served {r['served_after'] and round(r['served_after'], 2)} s after the first; "
+             f"final version applied={r['applied']}, probe={r['probe_ok']}, {r['programmed_why']}; "
+             f"wrk -c20 {r['duration']} s: Tollgate {w['requests']} requests, {w['failed']} failed "
+             f"(read {w['read']}, connect {w['connect']}, timeout {w['timeout']}, non-2xx {w['non2xx']}); "
+             f"bare NGINX {r['bare_reloads']} reloads: {b['requests']} requests, {b['failed']} failed")
+    log(f"  churn: {notes}")
+    e = entry("churn-200-edits", 9, "200 one-route edits in 2 s under wrk: NGINX reloads, failed requests",
+              w["failed"], "failed requests", b["failed"], "bare NGINX reloaded as often, same config, same wrk load",
+              "reloads <= 3 and failed <= baseline", met=met, notes=notes,
+              ratio=(w["failed"] / b["failed"]) if b["failed"] else None)
+    e["reloads"] = r["reloads"]
+    e["versions"] = r["versions"]
+    return e
+
+
+def run_10k(env: Env, a, want: set, out: list, notes: list) -> None:
+    from cluster import Cluster, Workload, workload_args
+    from measures import edit_to_served, fill_history, idle_cpu, published_count
+    wl = Workload(env, "routes-10k", workload_args(10000, 10, 100, 64))
+    gws = [f"bench-gw/gw-{g}" for g in range(10)]
+    c = Cluster(env, "r10k", wl.dir, gws)
+    try:
+        t = c.wait_converged(600)
+        notes.append(f"10k deployment (10 Gateways of 1k routes, one agent + NGINX each, 64 HTTPS listeners, 100 route files of 100 routes): served {t:.1f} s after the agents started")
+        time.sleep(2)
+        gw = gws[0]
+        ctl0, ag0 = rss_mib(c.controller.pid), rss_mib(c.agents[gw].pid)
+        log(f"  RSS after start: controller {ctl0:.1f} MiB, agent {ag0:.1f} MiB")
+        if "idle-cpu-10k" in want:
+            secs = 10 if a.quick else 30
+            log(f"idle-cpu-10k: {secs} s idle, then the stat loop")
+            time.sleep(3)
+            r = idle_cpu(env, c, wl, secs)
+            out.append(entry("idle-cpu-10k", 5, "controller CPU while idle, 10k routes (settled)", r["controller_pct"],
+                             "% of a core", r["baseline_pct"],
+                             f"a process stat()ing the {r['files']} manifest files every 250 ms", "value < 1",
+                             notes=f"{r['controller_ticks']} ticks in {r['seconds']:.1f} s; stat loop {r['baseline_ticks']} "
+                                   f"ticks; the 10 agents together {r['agents_pct']:.2f} %"))
+            log(f"  idle: controller {r['controller_pct']:.2f} %, stat loop {r['baseline_pct']:.2f} %, agents {r['agents_pct']:.2f} %")
+        if "edit-to-served-10k" in want:
+            n = 5 if a.quick else 50
+            log(f"edit-to-served-10k: {n} edits")
+            r = edit_to_served(env, c, wl, n)
+            out.append(edit_entry("edit-to-served-10k", "10k", r, n))
+        if "controller-rss-10k" in want or "agent-rss" in want:
+            have = published_count(c, gw)
+            target = (HISTORY + 1) if not a.quick else max(have, 6)
+            if have < target:
+                log(f"  filling {gw}'s history: {target - have} more one-route edits")
+                fill_history(c, wl, gw, target - have)
+            c.wait_converged(300)
+            time.sleep(2)
+            have = published_count(c, gw)
+            ctl1, ag1 = rss_mib(c.controller.pid), rss_mib(c.agents[gw].pid)
+            full = have > HISTORY
+            hist = (f"{have} versions of {gw} published (history {HISTORY}: "
+                    f"{'full' if full else 'NOT full — quick run, fewer edits'})")
+            log(f"  RSS: controller {ctl1:.1f} MiB (start {ctl0:.1f}), agent {ag1:.1f} MiB (start {ag0:.1f}); {hist}")
+            if "controller-rss-10k" in want:
+                out.append(entry("controller-rss-10k", 8, "controller VmRSS, 10k routes, after one-route edits filling the history",
+                                 ctl1, "MiB", ctl0, "VmRSS right after start (first version served)", "value < 150",
+                                 notes=hist))
+            if "agent-rss" in want:
+                out.append(entry("agent-rss", 8, f"agent VmRSS serving one Gateway of the 10k routes ({gw}, 1,000 routes)",
+                                 ag1, "MiB", ag0, "VmRSS right after start (first version applied)", "value < 30",
+                                 notes=f"after the edits above; {hist}"))
+    finally:
+        c.stop()
+
+
+def run_ngf(env: Env, a, want: set, out: list, notes: list) -> None:
+    from cluster import Workload
+    from measures import ngf_shape
+    from common import GATEWAY_PORT_BASE
+    wl = Workload(env, "ngf", ["--ngf", "--gateway-port-base", str(GATEWAY_PORT_BASE + 40), "--backend-port", "18600",
+                               "--seed", "1"])
+    log("ngf-shape: 150 namespace files at once")
+    r = ngf_shape(env, wl)
+    text = (f"{r.get('files')} files renamed in {ms(r.get('renamed_in'))}; every sampled route served at "
+            f"{ms(r.get('served'))}, probe on the final version {r.get('final_version')} at {ms(r.get('probe_final'))}; "
+            f"{r.get('versions')} versions published, {r.get('reloads')} reloads (NGINX logged {r.get('sighups')} SIGHUPs); {r.get('programmed_why')}; "
+            f"{r.get('routes_accepted')}/{r.get('routes')} HTTPRoutes Accepted; every route on the first verifying sweep: "
+            f"Tollgate {r.get('first_pass')}, bare {r.get('bare_first_pass')} (figures = the sentinel route's first 200, "
+            f"the last file's; a sweep of the 150 takes {ms(r.get('sweep'))})")
+    if r.get("problems"):
+        text += "; problems: " + "; ".join(r["problems"])
+    log(f"  ngf: Tollgate {ms(r.get('tollgate'))}, bare {ms(r.get('bare'))}; {text}")
+    ok = r.get("programmed") and not r.get("problems") and r.get("routes_accepted") == r.get("routes")
+    e = entry("ngf-shape", 6, "NGF shape (150 namespaces × 2 Services × 3 routes, one TLS Gateway): all at once → "
+              "every route served, final version probed, Programmed", r.get("tollgate"), "s", r.get("bare"),
+              "one bare NGINX nginx -t + SIGHUP of the final config + poll", "ratio <= 1.3",
+              met=None if ok else False, notes=text)
+    e["versions"] = r.get("versions")
+    e["reloads"] = r.get("reloads")
+    out.append(e)
+
+
+# ---------------------------------------------------------------- output
+
+def markdown(entries: list, label: str, quick: bool, notes: list) -> str:
+    lines = [f"### Process level (targets 4, 5, 6, 8, 9) — {label} build{', quick' if quick else ''}", ""]
+    for e in entries:
+        st = e.get("stats")
+        unit = e["unit"]
+
+        def f(x):
+            if x is None:
+                return "–"
+            return f"{x * 1000:.0f} ms" if unit == "s" else f"{x:.4g} {unit}" if unit != "failed requests" else f"{x:.0f}"
+        lines += [f"#### {e['id']} — {e['what']}", "",
+                  "| median | p90 | p99 | min–max | runs | baseline | ratio | target | met |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+        if st:
+            lines.append(f"| {f(st['median'])} | {f(st['p90'])} | {f(st['p99'])} | {f(st['min'])}–{f(st['max'])} | "
+                         f"{st['runs']} | {f(e['baseline'])} | {e['ratio'] if e['ratio'] is not None else '–'} | "
+                         f"{e['target']} | {'yes' if e['met'] else 'no'} |")
+        else:
+            lines.append(f"| {f(e['value'])} | – | – | – | 1 | {f(e['baseline'])} | "
+                         f"{e['ratio'] if e['ratio'] is not None else '–'} | {e['target']} | {'yes' if e['met'] else 'no'} |")
+        lines += ["", f"Baseline: {e['baseline_what']}. {e.get('notes', '')}".rstrip(), ""]
+    if notes:
+        lines += ["Notes: " + "; ".join(notes), ""]
+    return "\n".join(lines)
+
+
+def self_test() -> int:
+    from common import parse_stat_ticks, target_met, move_ports, cpu_percent
+    from measures import parse_wrk
+    fails = []
+
+    def check(name, cond):
+        if not cond:
+            fails.append(name)
+        print(("ok   " if cond else "FAIL ") + name)
+    check("percentile median odd", percentile([3, 1, 2], 50) == 2)
+    check("percentile interpolates", abs(percentile([1, 2, 3, 4], 50) - 2.5) < 1e-9)
+    check("percentile p90 of 1..10", abs(percentile(list(range(1, 11)), 90) - 9.1) < 1e-9)
+    check("percentile single", percentile([7], 99) == 7)
+    check("percentile empty", percentile([], 50) is None)
+    s = stats([0.3, 0.1, 0.2])
+    check("stats", s["median"] == 0.2 and s["min"] == 0.1 and s["max"] == 0.3 and s["runs"] == 3)
+    check("target ratio <=", target_met("ratio <= 1.2", 5, 1.2) is True and target_met("ratio <= 1.2", 5, 1.21) is False)
+    check("target value <", target_met("value < 150", 149.9, None) is True and target_met("value < 150", 150, None) is False)
+    check("target undecidable", target_met("reloads <= 3 and failed <= baseline", 1, 1) is None)
+    check("entry ratio and met", (lambda e: e["ratio"] == 1.1 and e["met"])(
+        entry("x", 4, "w", 0.33, "s", 0.3, "b", "ratio <= 1.2", samples=[0.33])))
+    stat = "1234 (tollgate (x) y) S 1 2 3 4 5 6 7 8 9 10 120 30 0 0 20 0 5 0"
+    check("stat ticks with parentheses in comm", parse_stat_ticks(stat) == 150)
+    check("cpu percent: 3 s of ticks in 30 s is 10 %", abs(cpu_percent(os.sysconf("SC_CLK_TCK") * 3, 30) - 10) < 1e-9)
+    check("move ports", move_ports("listen 127.0.0.1:18500 default_server;\nlisten 18501 ssl;\nserver 127.0.0.1:18500;",
+                                   [18500, 18501]) ==
+          "listen 127.0.0.1:18550 default_server;\nlisten 18551 ssl;\nserver 127.0.0.1:18500;")
+    w = parse_wrk("  1000 requests in 2.00s, 1 MB read\n  Socket errors: connect 0, read 3, write 0, timeout 1\n"
+                  "  Non-2xx or 3xx responses: 2\n")
+    check("wrk parse", w["requests"] == 1000 and w["read"] == 3 and w["failed"] == 6)
+    return 1 if fails else 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--bin")
+    p.add_argument("--work")
+    p.add_argument("--out")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", default="", help="comma-separated ids (default: all)")
+    p.add_argument("--self-test", action="store_true")
+    a = p.parse_args()
+    if a.self_test:
+        return self_test()
+    if not (a.bin and a.work and a.out):
+        p.error("--bin, --work and --out are required")
+    want = set(x.strip() for x in a.only.split(",") if x.strip()) or set(ALL_IDS)
+    unknown = want - set(ALL_IDS)
+    if unknown:
+        p.error(f"unknown ids: {', '.join(sorted(unknown))} (known: {', '.join(ALL_IDS)})")
+    a.bin = os.path.abspath(a.bin)
+    a.work = os.path.abspath(os.path.join(a.work, "process"))
+    for d in ("runs", "bare", "staging"):
+        import shutil
+        shutil.rmtree(os.path.join(a.work, d), ignore_errors=True)
+    os.makedirs(a.work, exist_ok=True)
+    env = Env(a.bin, a.work)
+    label = build_label(a.bin)
+
+    def on_signal(sig, _frame):
+        raise KeyboardInterrupt(f"signal {sig}")
+    signal.signal(signal.SIGTERM, on_signal)
+    t_start = time.monotonic()
+    entries: list = []
+    notes: list = [f"binary {a.bin} ({label})"]
+    failed: list = []
+    try:
+        start_backend(env, env.dir("backend"))
+        for ids, fn in ((IDS_1K, run_1k), (IDS_10K, run_10k), (IDS_NGF, run_ngf)):
+            sel = want & set(ids)
+            if not sel:
+                continue
+            try:
+                fn(env, a, sel, entries, notes)
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001 — one deployment failing leaves the others' figures
+                traceback.print_exc()
+                failed.append(f"{fn.__name__}: {e}".splitlines()[0])
+                for id_ in sorted(sel - {x['id'] for x in entries}):
+                    entries.append(entry(id_, TARGETS[id_][0], "not measured", None, "", None, None, TARGETS[id_][1], met=False,
+                                         notes=f"failed: {str(e)[:300]}"))
+    except KeyboardInterrupt:
+        log("interrupted; stopping everything")
+        env.cleanup()
+        return 130
+    finally:
+        env.cleanup()
+    order = {id_: i for i, id_ in enumerate(["edit-to-served-1k", "edit-to-served-10k", "idle-cpu-10k", "ngf-shape",
+                                             "controller-rss-10k", "agent-rss", "churn-200-edits"])}
+    entries.sort(key=lambda e: order.get(e["id"], 99))
+    for e in entries:
+        e["build"] = label
+    if failed:
+        notes.append("failed: " + "; ".join(failed))
+    part = {"part": "process", "seconds": round(time.monotonic() - t_start, 1), "build": label, "quick": a.quick,
+            "benchmarks": entries, "markdown": markdown(entries, label, a.quick, notes)}
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out + ".tmp", "w") as f:
+        json.dump(part, f, indent=1)
+    os.replace(a.out + ".tmp", a.out)
+    print(part["markdown"])
+    log(f"wrote {a.out} ({part['seconds']:.0f} s)")
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
