@@ -36,6 +36,13 @@ public actor ConfigApplier {
     private var lockWaiters: [CheckedContinuation<Void, Never>] = []
     private var pending: (request: ApplyRequest, continuation: CheckedContinuation<ApplyOutcome, Never>)?
     private var draining = false
+    /// When the newest request was submitted.
+    private var lastArrival: ContinuousClock.Instant?
+    /// A request that arrived while another was being applied waits until none has arrived for
+    /// `burstPause`, at most `burstLimit` after that apply ended: versions that keep coming cost
+    /// one reload per pause, not one per version. A request arriving when idle never waits.
+    private let burstPause = Duration.milliseconds(150)
+    private let burstLimit = Duration.seconds(1)
 
     private var probe: VersionProbe { VersionProbe(socketPath: root.probeSocket) }
     /// How long the probe must answer only the new version before an apply counts as served.
@@ -120,8 +127,10 @@ public actor ConfigApplier {
 
     /// Queues a request with coalescing: if another request is waiting, it is answered
     /// `.superseded(byVersion: request.version)` and never applied; this one waits for the
-    /// current apply (if any) and then runs.
+    /// current apply (if any) and then runs — during a burst (it arrived while another was being
+    /// applied), once submissions pause for `burstPause` or `burstLimit` has passed.
     public func submit(_ request: ApplyRequest) async -> ApplyOutcome {
+        lastArrival = ContinuousClock.now
         if let older = pending {
             older.continuation.resume(returning: ApplyOutcome(version: older.request.version, digest: older.request.digest,
                                                               result: .superseded(byVersion: request.version), duration: .zero))
@@ -137,12 +146,26 @@ public actor ConfigApplier {
     }
 
     private func drain() async {
-        while let next = pending {
+        var previousEnd: ContinuousClock.Instant?
+        while pending != nil {
+            if let previousEnd { await waitForPause(since: previousEnd) }
+            guard let next = pending else { break }
             pending = nil
             let outcome = await apply(next.request)
             next.continuation.resume(returning: outcome)
+            previousEnd = ContinuousClock.now
         }
         draining = false
+    }
+
+    /// Waits until no request has arrived for `burstPause`, or `burstLimit` after `end`.
+    private func waitForPause(since end: ContinuousClock.Instant) async {
+        let limit = end + burstLimit
+        while let last = lastArrival {
+            let until = min(last + burstPause, limit)
+            guard ContinuousClock.now < until else { return }
+            try? await Task.sleep(until: until, clock: .continuous)
+        }
     }
 
     // MARK: - Serialization

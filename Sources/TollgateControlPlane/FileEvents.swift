@@ -21,8 +21,9 @@ struct FileEventsError: Error, CustomStringConvertible, Sendable {
 }
 
 /// File-system events under a set of manifest roots, debounced: a dedicated thread blocks in
-/// poll(2) on an inotify descriptor (never on the Swift cooperative pool) and yields one signal
-/// per burst — after `quiet` without events, or at the latest `cap` after the burst began.
+/// poll(2) on an inotify descriptor (never on the Swift cooperative pool) and yields a signal
+/// as `FileEventsDebounce` decides — an isolated change at once, a burst of edits once per
+/// second and at its end.
 /// Also yields a rescan every `rescan` (events can be missed, e.g. on network file systems) and,
 /// when a watch could not be added or the queue overflowed, logs once and keeps going: a failed
 /// watch makes the rescan period `fallback` (polling) until the watches are back.
@@ -32,8 +33,7 @@ final class FileEvents: Sendable {
 
     /// The debounce and rescan periods.
     struct Timing: Sendable {
-        var quiet: Duration = .milliseconds(30)
-        var cap: Duration = .milliseconds(200)
+        var debounce = FileEventsDebounce.Timing()
         var rescan: Duration = .seconds(30)
         var fallback: Duration = .milliseconds(250)
     }
@@ -94,44 +94,38 @@ final class FileEvents: Sendable {
     private static func read(_ set: inout InotifyWatchSet, wake: Int32, timing: Timing, logger: Logger,
                              _ continuation: AsyncStream<Signal>.Continuation) {
         var logged = (failure: false, overflow: false)
+        var debounce = FileEventsDebounce(timing: timing.debounce)
+        let clock = ContinuousClock()
+        let origin = clock.now
+        func now() -> Duration { origin.duration(to: clock.now) }
         while true {
             if !set.failures.isEmpty, !logged.failure {
                 logged.failure = true
                 let list = set.failures.keys.sorted().prefix(3).joined(separator: ", ")
                 logger.warning("cannot watch \(list) (\(set.failures.count) in all; see /proc/sys/fs/inotify/max_user_watches): rescanning every \(timing.fallback)")
             }
-            switch wait(set.fd, wake, timeout: set.failures.isEmpty ? timing.rescan : timing.fallback) {
+            let idle = set.failures.isEmpty ? timing.rescan : timing.fallback
+            let timeout = debounce.deadline.map { max(.zero, $0 - now()) } ?? idle
+            switch wait(set.fd, wake, timeout: timeout) {
             case .wake: return
-            case .timeout:
+            case .timeout where !debounce.isPending:
                 if !set.failures.isEmpty { set.watchRoots() }
                 continuation.yield(.rescan)
                 continue
-            case .ready: break
+            case .timeout: break
+            case .ready:
+                var batch = set.drain()
+                if batch.overflow {
+                    if !logged.overflow { logger.warning("inotify queue overflowed: rescanning") }
+                    logged.overflow = true
+                    set.watchRoots()    // directories created meanwhile were not seen
+                    batch.relevant = true
+                }
+                if batch.relevant { debounce.event(at: now()) }
             }
-            guard var batch = debounce(&set, wake: wake, timing: timing) else { return }
-            if batch.overflow {
-                if !logged.overflow { logger.warning("inotify queue overflowed: rescanning") }
-                logged.overflow = true
-                set.watchRoots()    // directories created meanwhile were not seen
-                batch.relevant = true
-            }
-            if batch.relevant { continuation.yield(.changed) }
+            // Events may keep coming faster than `quiet`: the deadline is checked after each read.
+            if debounce.signal(at: now()) { continuation.yield(.changed) }
         }
-    }
-
-    /// Reads events until `quiet` passes without one or `cap` has passed; nil when woken to stop.
-    private static func debounce(_ set: inout InotifyWatchSet, wake: Int32, timing: Timing) -> InotifyWatchSet.Batch? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timing.cap)
-        var batch = set.drain()
-        while clock.now < deadline {
-            switch wait(set.fd, wake, timeout: min(timing.quiet, clock.now.duration(to: deadline))) {
-            case .wake: return nil
-            case .timeout: return batch
-            case .ready: batch.merge(set.drain())
-            }
-        }
-        return batch
     }
 
     private static func wait(_ fd: Int32, _ wake: Int32, timeout: Duration) -> Wait {
