@@ -44,8 +44,7 @@ struct JSONManifestReader {
     private struct Frame {
         var isObject: Bool
         var start: Int
-        var keys: [String] = []
-        var offsets: [String: Int] = [:]
+        var keys = ManifestKeys()
         /// Byte offset of each key's opening quote, for the duplicate-key error.
         var keyPositions: [Int] = []
         var duplicates: Set<String> = []
@@ -147,12 +146,11 @@ struct JSONManifestReader {
         let keyPosition = pos
         let key = try readString()
         let top = stack.count - 1
-        let offset = stack[top].keys.count
-        if stack[top].offsets.updateValue(offset, forKey: key) != nil {
+        if stack[top].keys.insert(key) {
+            stack[top].keyPositions.append(keyPosition)
+        } else {
             stack[top].duplicates.insert(key)
         }
-        stack[top].keys.append(key)
-        stack[top].keyPositions.append(keyPosition)
         skipWhitespace()
         guard byte(pos) == UInt8(ascii: ":") else {
             throw failure("expected ':' after an object key, found \(describe(pos))")
@@ -177,7 +175,7 @@ struct JSONManifestReader {
         }
         pending.removeSubrange(frame.start...)
         let value: ManifestTree.Value = frame.isObject
-            ? .object(ManifestObject(first: first, keys: frame.keys, offsets: frame.offsets))
+            ? .object(ManifestObject(first: first, keys: frame.keys))
             : .array(first..<(first + count))
         if stack.isEmpty {
             values[ManifestTree.root] = value
@@ -200,7 +198,7 @@ struct JSONManifestReader {
     /// occurrence of the first one.
     private func duplicateKeys(_ frame: Frame) -> Failure {
         let sorted = frame.duplicates.sorted()
-        let firstIndex = frame.keys.firstIndex(of: sorted[0]) ?? 0
+        let firstIndex = frame.keys.names.firstIndex(of: sorted[0]) ?? 0
         let names = sorted.map { $0.count > 100 ? $0.prefix(100) + "…" : $0 }
         let keys = names.count == 1 ? "key \(names[0])" : "keys \(names.joined(separator: ", "))"
         let (line, column) = position(of: frame.keyPositions[firstIndex])

@@ -60,23 +60,25 @@ public struct ManifestDecoder: Sendable {
         return result
     }
 
-    /// One document's text → its value tree; nil for an empty document. Structure is checked
-    /// first (nesting depth, aliases with complex keys). With `events`, a plain document is built
-    /// from libyaml's events (`YAMLEventReader`); any other, and any error, goes through Yams with
-    /// the basic resolver (no regular expressions), and the tree is built with aliases bounded.
+    /// One document's text → its value tree; nil for an empty document. With `events`, a plain
+    /// document no deeper than `YAMLEventReader.maxDepth` is built from libyaml's events
+    /// (`YAMLEventReader`), which neither recurses nor expands aliases. Any other document has its
+    /// structure checked (`YAMLStructureScan`: nesting depth, aliases with complex keys) and goes
+    /// through Yams with the basic resolver (no regular expressions); the tree is then built with
+    /// aliases bounded.
     static func parse(_ text: String, firstLine: Int, events: Bool = false) throws(ManifestTreeBuilder.Failure) -> ManifestTree? {
         let lineOffset = firstLine - 1
-        do {
-            try YAMLStructureScan.check(text)
-        } catch {
-            throw .init(field: "", message: "invalid YAML at line \(error.line + lineOffset), column \(error.column): \(error.problem)")
-        }
         if events {
             switch YAMLEventReader.read(text, lineOffset: lineOffset) {
             case .tree(let tree): return isEmpty(tree) ? nil : tree
             case .empty: return nil
             case .unsupported: break
             }
+        }
+        do {
+            try YAMLStructureScan.check(text)
+        } catch {
+            throw .init(field: "", message: "invalid YAML at line \(error.line + lineOffset), column \(error.column): \(error.problem)")
         }
         let node: Node?
         do {

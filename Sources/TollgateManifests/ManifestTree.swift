@@ -51,10 +51,24 @@ struct ManifestTree: Sendable {
 struct ManifestObject: Sendable {
     var first: Int
     var keys: [String]
-    var offsets: [String: Int]
+    /// Key → offset, only for objects with more than `ManifestKeys.linearLimit` keys; smaller
+    /// ones (nearly every object of a manifest) are searched by a short scan of `keys`.
+    var offsets: [String: Int]?
+
+    init(first: Int, keys: ManifestKeys) {
+        self.first = first
+        self.keys = keys.names
+        self.offsets = keys.index
+    }
+
+    /// The offset of `key` among the keys, if present.
+    func offset(_ key: String) -> Int? {
+        if let offsets { return offsets[key] }
+        return keys.firstIndex(of: key)
+    }
 
     /// The index of the value stored under `key`, if any.
-    func child(_ key: String) -> Int? { offsets[key].map { first + $0 } }
+    func child(_ key: String) -> Int? { offset(key).map { first + $0 } }
 
     func key(at child: Int) -> String {
         let offset = child - first
@@ -62,6 +76,49 @@ struct ManifestObject: Sendable {
     }
 
     var children: Range<Int> { first..<(first + keys.count) }
+}
+
+/// The keys of a mapping being built, in document order, refusing duplicates: a linear scan
+/// while there are at most `linearLimit` keys (no hashing, no dictionary for small objects),
+/// a dictionary beyond. Each insert costs at most `linearLimit` comparisons or one hash, so
+/// building stays linear in the keys.
+struct ManifestKeys: Sendable {
+    static let linearLimit = 8
+
+    private(set) var names: [String] = []
+    private(set) var index: [String: Int]?
+
+    init() {}
+
+    var count: Int { names.count }
+
+    /// Appends `key`; false (and nothing appended) when the mapping already has it.
+    mutating func insert(_ key: String) -> Bool {
+        if index != nil {
+            guard index!.updateValue(names.count, forKey: key) == nil else { return false }
+        } else {
+            guard !names.contains(key) else { return false }
+            if names.count == Self.linearLimit {
+                var built: [String: Int] = [:]
+                built.reserveCapacity(2 * Self.linearLimit + 2)
+                for (offset, name) in names.enumerated() { built[name] = offset }
+                built[key] = names.count
+                index = built
+            }
+        }
+        names.append(key)
+        return true
+    }
+
+    mutating func reserveCapacity(_ n: Int) {
+        names.reserveCapacity(n)
+        if n > Self.linearLimit, index == nil {
+            var built: [String: Int] = [:]
+            built.reserveCapacity(n)
+            for (offset, name) in names.enumerated() { built[name] = offset }
+            index = built
+        }
+    }
 }
 
 /// A scalar with its original text and what it resolves to (the way Kubernetes' YAML reader,

@@ -39,22 +39,19 @@ struct ManifestTreeBuilder {
                 tree.values[index] = .array(first..<tree.values.count)
             case .mapping(let mapping):
                 let first = tree.values.count
-                var keys: [String] = []
-                var offsets: [String: Int] = [:]
+                var keys = ManifestKeys()
                 keys.reserveCapacity(mapping.count)
-                offsets.reserveCapacity(mapping.count)
                 for (keyNode, value) in mapping {
                     guard case .scalar(let keyScalar) = keyNode else {
                         throw Failure(field: tree.path(of: index), message: "a mapping key must be a string, found \(Self.describe(keyNode))")
                     }
                     let key = keyScalar.string
-                    guard offsets.updateValue(keys.count, forKey: key) == nil else {
+                    guard keys.insert(key) else {
                         throw Failure(field: tree.path(of: index, key: key.count > 100 ? key.prefix(100) + "…" : key), message: "duplicate key")
                     }
-                    keys.append(key)
                     try allocate(value, parent: index, tree: &tree, queue: &queue)
                 }
-                tree.values[index] = .object(ManifestObject(first: first, keys: keys, offsets: offsets))
+                tree.values[index] = .object(ManifestObject(first: first, keys: keys))
             case .alias:
                 // The composer resolves aliases itself; an unresolved one is treated as null.
                 tree.values[index] = .scalar(ManifestScalar(text: "", kind: .null, style: .plain, line: lineOffset))

@@ -8,7 +8,8 @@ import CYaml
 /// `ManifestTreeBuilder`) gives such a document, or `.unsupported`: any document outside that
 /// subset, and any document libyaml refuses, goes to the Yams path, which then gives its exact
 /// values or errors. One pass over the events, no recursion: a collection's children are laid out
-/// together when it ends.
+/// together when it ends. It runs before `YAMLStructureScan`: libyaml's parser does not recurse,
+/// and this reader gives up past `maxDepth` levels, before any limit the scan enforces.
 enum YAMLEventReader {
     enum Outcome {
         case tree(ManifestTree)
@@ -17,6 +18,11 @@ enum YAMLEventReader {
         /// Not for this reader: take the Yams path.
         case unsupported
     }
+
+    /// Deepest nesting this reader builds; a deeper document is `.unsupported`. Far above what
+    /// manifests use (about 10) and well below `YAMLStructureScan.maxDepth`, so a document this
+    /// reader builds is one the structure scan accepts: the scan is needed only on the Yams path.
+    static let maxDepth = 48
 
     /// The tree of the single document in `text`; its lines are file lines minus `lineOffset`.
     static func read(_ text: String, lineOffset: Int) -> Outcome {
@@ -46,8 +52,7 @@ enum YAMLEventReader {
         struct Frame {
             var isMapping: Bool
             var start: Int
-            var keys: [String] = []
-            var offsets: [String: Int] = [:]
+            var keys = ManifestKeys()
             var expectingKey = true
         }
 
@@ -81,8 +86,7 @@ enum YAMLEventReader {
                 guard scalar.anchor == nil, scalar.tag == nil else { return false }
                 let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
                 if let top = stack.indices.last, stack[top].isMapping, stack[top].expectingKey {
-                    guard stack[top].offsets.updateValue(stack[top].keys.count, forKey: text) == nil else { return false }
-                    stack[top].keys.append(text)
+                    guard stack[top].keys.insert(text) else { return false }
                     stack[top].expectingKey = false
                     return true
                 }
@@ -118,6 +122,8 @@ enum YAMLEventReader {
         private mutating func open(isMapping: Bool) -> Bool {
             // A collection as a mapping key: the Yams path reports it.
             if let top = stack.last, top.isMapping, top.expectingKey { return false }
+            // Deeper documents take the checked path (`YAMLStructureScan`, then Yams).
+            guard stack.count < YAMLEventReader.maxDepth else { return false }
             stack.append(Frame(isMapping: isMapping, start: pending.count))
             return true
         }
@@ -134,7 +140,7 @@ enum YAMLEventReader {
             }
             pending.removeSubrange(frame.start...)
             return finish(frame.isMapping
-                ? .object(ManifestObject(first: first, keys: frame.keys, offsets: frame.offsets))
+                ? .object(ManifestObject(first: first, keys: frame.keys))
                 : .array(first..<(first + count)))
         }
 
