@@ -130,7 +130,14 @@ class Cluster:
     def wait_converged(self, timeout: float) -> float:
         """Seconds it took (from now), or raises."""
         t0 = time.monotonic()
-        if not wait_until(self.converged, timeout, interval=0.25):
+
+        def done():
+            if self.converged():
+                return True
+            if time.monotonic() - t0 > 30 and not self.snapshots():
+                raise RuntimeError(f"{self.name}: nothing published after 30 s:\n{self.controller.tail(6)}")
+            return False
+        if not wait_until(done, timeout, interval=0.25):
             tails = "\n".join(f"--- {p.name}\n{p.tail(8)}" for p in [self.controller, *self.agents.values()])
             raise RuntimeError(f"{self.name}: not converged within {timeout:.0f} s\n{tails}")
         return time.monotonic() - t0

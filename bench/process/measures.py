@@ -46,17 +46,26 @@ def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 
     bare = BareNginx(env, f"{c.name}-edit", list(wl.layout.ports(g).values()))
     bare.load(os.path.join(root, "current"))
     bare.start()
-    tg, bn, versions, problems = [], [], [], []
+    tg, bn, versions, problems, phases = [], [], [], [], []
     try:
         for n in range(1, edits + 1):
             path = f"/e{n}/{c.name}/r{route}"
             fname, text = wl.route_file(route, path)
             src = stage(env, fname, text)
             before = c.probe(gw)
+            vdir = os.path.join(root, "versions")
+            names0, link0 = set(os.listdir(vdir)), os.readlink(os.path.join(root, "current"))
+            marks: dict = {}
             t0 = time.monotonic()
             os.rename(src, os.path.join(wl.dir, fname))
 
             def served():
+                # Phases, seen from outside: the agent starts writing a tree (a new entry under
+                # versions/), swaps `current`, and NGINX serves the new path.
+                if "write" not in marks and set(os.listdir(vdir)) - names0:
+                    marks["write"] = time.monotonic()
+                if "swap" not in marks and os.readlink(os.path.join(root, "current")) != link0:
+                    marks["swap"] = time.monotonic()
                 if http_status(port, path, host) != 200:
                     return None
                 a = c.probe(gw)
@@ -67,6 +76,8 @@ def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 
                 continue
             tg.append(t1 - t0)
             versions.append(ans[0])
+            if "write" in marks and "swap" in marks:
+                phases.append((marks["write"] - t0, marks["swap"] - marks["write"], t1 - marks["swap"]))
             # The baseline: the same files, bare NGINX.
             bare.load(os.path.join(root, "current"))
             t0 = time.monotonic()
@@ -78,7 +89,7 @@ def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 
             bn.append(t1 - t0)
     finally:
         bare.stop()
-    return {"tollgate": tg, "bare": bn, "versions": versions, "problems": problems, "gateway": gw,
+    return {"tollgate": tg, "bare": bn, "versions": versions, "problems": problems, "gateway": gw, "phases": phases,
             "bare_reloads": bare.reloads_logged()}
 
 
