@@ -8,7 +8,8 @@ import TollgateSnapshot
 /// Inputs → graph → rendered files → versioned snapshots per Gateway. Knows nothing of agents or
 /// status; the core feeds it stores and reads what it published.
 struct Reconciler: Sendable {
-    let builder: GraphBuilder
+    /// Resolves again only the routes that changed when nothing else did.
+    var builder: IncrementalGraphBuilder
     var renderer: GatewayRenderer
     let versionStore: VersionStore?
     let historyStore: HistoryStore?
@@ -31,7 +32,7 @@ struct Reconciler: Sendable {
 
     init(builder: GraphBuilder, renderer: GatewayRenderer, versionStore: VersionStore?, historyStore: HistoryStore?,
          historyCapacity: Int, logger: Logger) {
-        self.builder = builder
+        self.builder = IncrementalGraphBuilder(builder: builder)
         self.renderer = renderer
         self.versionStore = versionStore
         self.historyStore = historyStore

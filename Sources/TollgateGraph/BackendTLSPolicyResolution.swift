@@ -19,8 +19,6 @@ struct BackendPolicyIndex {
     /// Every policy targeting a Service, winners and losers (for ancestor status).
     var policiesByService: [ObjectKey: [ObjectKey]] = [:]
     var outcomes: [ObjectKey: Outcome] = [:]
-    /// Gateways whose routes reach a Service targeted by the policy.
-    var ancestors: [ObjectKey: Set<ObjectKey>] = [:]
 
     /// The policy for a Service port: one naming the port's name beats one without sectionName.
     func lookup(service: ObjectKey, portName: String?) -> Entry? {
@@ -143,7 +141,7 @@ extension BuildContext {
             }
             let resolved = o.unresolved.map { Condition(ConditionType.resolvedRefs, false, $0.reason, $0.message, generation: g) }
                 ?? Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All CACertificateRefs are resolved", generation: g)
-            let ancestors = (backendPolicies.ancestors[p.key] ?? []).sorted().map { gw in
+            let ancestors = routes.ancestors(policy: p.key).sorted().map { gw in
                 PolicyStatus.Ancestor(ancestorRef: StatusParentRef(group: GatewayAPI.group, kind: "Gateway", namespace: gw.namespace, name: gw.name),
                                       controllerName: controllerName, conditions: [accepted, resolved])
             }

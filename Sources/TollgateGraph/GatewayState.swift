@@ -23,7 +23,6 @@ struct ListenerState {
     var notes: [String] = []
     var certificates: [TLSMaterial] = []
     var frontend: FrontendValidation?
-    var routes: [AttachedRoute] = []
 
     /// Whether NGINX gets a server for this listener.
     var renderable: Bool { notAccepted == nil && conflicted == nil && !certificateInvalid }

@@ -11,8 +11,8 @@ extension BuildContext {
             var listenerStatuses: [GatewayStatus.ListenerStatus] = []
             var models: [ListenerModel] = []
             var invalidListeners: [String] = []
-            for l in gs.listeners {
-                let routes = l.routes.sorted { $0.route.key < $1.route.key }
+            for (li, l) in gs.listeners.enumerated() {
+                let routes = self.routes.routes(gateway: key, listener: li)
                 listenerStatuses.append(GatewayStatus.ListenerStatus(
                     name: l.spec.name, supportedKinds: l.supportedKinds, attachedRoutes: routes.count,
                     conditions: listenerConditions(l, gatewayAccepted: gs.accepted, generation: g)))
@@ -52,9 +52,11 @@ extension BuildContext {
             // Addresses are reported only for Gateways that are served.
             let addresses = gs.accepted ? gs.bindAddresses.map { GatewayStatus.Address(type: "IPAddress", value: $0) } : nil
             graph.statuses[key] = .gateway(GatewayStatus(addresses: addresses, conditions: conditions, listeners: listenerStatuses))
+            var inputs = routes.inputs(gateway: key)
+            inputs.merge(gs.inputs) { a, _ in a }
             graph.gateways[key] = GatewayModel(key: key, generation: g, accepted: gs.accepted, bindAddresses: gs.bindAddresses,
                                                settings: gs.settings, listeners: gs.accepted ? models : [],
-                                               backendClientCertificate: gs.backendClientCertificate, inputs: gs.inputs)
+                                               backendClientCertificate: gs.backendClientCertificate, inputs: inputs)
         }
     }
 

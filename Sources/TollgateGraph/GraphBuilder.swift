@@ -44,6 +44,8 @@ struct BuildContext {
     var slicesByService: [ObjectKey: [EndpointSlice]] = [:]
     /// Ports the data plane reported it could not bind, per Gateway.
     var unavailablePorts: [ObjectKey: [Int: String]] = [:]
+    /// Every route's outcome and their sum per Gateway.
+    var routes = RouteAggregate()
 
     init(store: Store, now: Date, controllerName: String, defaultAddress: String) {
         self.store = store
@@ -54,16 +56,33 @@ struct BuildContext {
     }
 
     mutating func run() {
+        indexEndpointSlices()
+        resolveGatewaySide()
+        buildRoutes()
+        finish()
+    }
+
+    mutating func indexEndpointSlices() {
         for slice in store.endpointSlices.values {
             guard let svc = slice.serviceName else { continue }
             slicesByService[ObjectKey(kind: .service, namespace: slice.namespace, name: svc), default: []].append(slice)
         }
+    }
+
+    /// Everything routes read: classes, Gateways with their listeners, BackendTLSPolicies.
+    mutating func resolveGatewaySide() {
         let classes = buildGatewayClasses()
         buildGateways(acceptedClasses: classes)
         backendPolicies = resolveBackendTLSPolicies()
-        buildRoutes()
+    }
+
+    /// Gateway and policy statuses and models from the Gateway-side state and the routes' sum.
+    mutating func finish() {
         finishGateways()
         writePolicyStatuses()
+        var all = routes.statuses
+        all.merge(graph.statuses) { a, _ in a }
+        graph.statuses = all
     }
 
     /// Looks up and validates a Secret holding `tls.crt`/`tls.key`.

@@ -4,66 +4,79 @@ import TollgateModel
 
 extension BuildContext {
     /// Attaches every HTTPRoute to the listeners of Tollgate's Gateways it names, resolves its
-    /// backends and writes its per-parent status.
+    /// backends and writes its per-parent status: every route's outcome, aggregated.
     mutating func buildRoutes() {
-        var attached: [ObjectKey: Set<AttachmentKey>] = [:]
-        for route in store.httpRoutes.values.sorted(by: { $0.key < $1.key }) {
-            var parents: [RouteStatus.Parent] = []
-            var resolved: (model: RouteModel, unresolved: Problem?, inputs: [ObjectKey: Int64])?
-            let unsupported = unsupportedFeature(route)
-            let g = route.generation
-            for pref in route.spec.parentRefs ?? [] {
-                let group = pref.group ?? GatewayAPI.group, kind = pref.kind ?? "Gateway"
-                guard group == GatewayAPI.group, kind == "Gateway" else { continue }
-                let ns = pref.namespace ?? route.namespace
-                let gwKey = ObjectKey(kind: .gateway, namespace: ns, name: pref.name)
-                guard gatewayStates[gwKey] != nil else { continue }
-                let ref = StatusParentRef(group: group, kind: kind, namespace: ns, name: pref.name,
-                                          sectionName: pref.sectionName, port: pref.port)
-                func reject(_ reason: String, _ message: String) {
-                    parents.append(.init(parentRef: ref, controllerName: controllerName, conditions: [
-                        Condition(ConditionType.accepted, false, reason, message, generation: g),
-                        Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g),
-                    ]))
-                }
-                let matched: [(Int, [String])]
-                switch attachment(route, pref, gwKey) {
-                case .reject(let reason, let message): reject(reason, message); continue
-                case .attach(let m): matched = m
-                }
-                if let u = unsupported {
-                    reject(Reason.unsupportedValue, u)
-                    continue
-                }
-                if resolved == nil { resolved = resolveRoute(route) }
-                let r = resolved!
-                // Mutate the stored state in place: copying it per route would be quadratic.
-                for (i, hosts) in matched where attached[gwKey, default: []].insert(AttachmentKey(listener: i, route: route.key)).inserted {
-                    gatewayStates[gwKey]!.listeners[i].routes.append(AttachedRoute(route: r.model, hostnames: hosts))
-                }
-                gatewayStates[gwKey]!.inputs.merge(r.inputs) { a, _ in a }
-                gatewayStates[gwKey]!.inputs[route.key] = g
-                if route.namespace != gwKey.namespace, let nsObj = store.namespaces[route.namespace] {
-                    gatewayStates[gwKey]!.inputs[nsObj.key] = nsObj.generation
-                }
-                for rule in r.model.rules {
-                    for b in rule.backends {
-                        guard case .service(let s) = b.target else { continue }
-                        for p in backendPolicies.policiesByService[s.service] ?? [] {
-                            backendPolicies.ancestors[p, default: []].insert(gwKey)
-                            if let o = backendPolicies.outcomes[p] { gatewayStates[gwKey]!.inputs.merge(o.inputs) { a, _ in a } }
-                        }
-                    }
-                }
-                let resolvedCondition = r.unresolved.map { Condition(ConditionType.resolvedRefs, false, $0.reason, $0.message, generation: g) }
-                    ?? Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g)
+        var aggregate = RouteAggregate()
+        for route in store.httpRoutes.values {
+            aggregate.add(route.key, routeOutcome(route))
+        }
+        routes = aggregate
+    }
+
+    /// What one route contributes to the graph: its status, the listeners it attaches to, the
+    /// inputs it adds to each Gateway and the Gateways it makes ancestors of BackendTLSPolicies.
+    /// Reads the Gateway-side state only, so routes can be resolved in any order, or alone.
+    func routeOutcome(_ route: HTTPRoute) -> RouteOutcome {
+        var outcome = RouteOutcome()
+        var parents: [RouteStatus.Parent] = []
+        var resolved: (model: RouteModel, unresolved: Problem?, inputs: [ObjectKey: Int64])?
+        let unsupported = unsupportedFeature(route)
+        let g = route.generation
+        for pref in route.spec.parentRefs ?? [] {
+            let group = pref.group ?? GatewayAPI.group, kind = pref.kind ?? "Gateway"
+            guard group == GatewayAPI.group, kind == "Gateway" else { continue }
+            let ns = pref.namespace ?? route.namespace
+            let gwKey = ObjectKey(kind: .gateway, namespace: ns, name: pref.name)
+            guard gatewayStates[gwKey] != nil else { continue }
+            let ref = StatusParentRef(group: group, kind: kind, namespace: ns, name: pref.name,
+                                      sectionName: pref.sectionName, port: pref.port)
+            func reject(_ reason: String, _ message: String) {
                 parents.append(.init(parentRef: ref, controllerName: controllerName, conditions: [
-                    Condition(ConditionType.accepted, true, Reason.accepted, "The route is accepted", generation: g),
-                    resolvedCondition,
+                    Condition(ConditionType.accepted, false, reason, message, generation: g),
+                    Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g),
                 ]))
             }
-            if !parents.isEmpty { graph.statuses[route.key] = .httpRoute(RouteStatus(parents: parents)) }
+            let matched: [(Int, [String])]
+            switch attachment(route, pref, gwKey) {
+            case .reject(let reason, let message): reject(reason, message); continue
+            case .attach(let m): matched = m
+            }
+            if let u = unsupported {
+                reject(Reason.unsupportedValue, u)
+                continue
+            }
+            if resolved == nil { resolved = resolveRoute(route) }
+            let r = resolved!
+            var attachments = outcome.attachments[gwKey] ?? []
+            for (i, hosts) in matched where !attachments.contains(where: { $0.listener == i }) {
+                attachments.append(RouteOutcome.Attachment(listener: i, route: AttachedRoute(route: r.model, hostnames: hosts)))
+            }
+            outcome.attachments[gwKey] = attachments
+            var inputs = outcome.inputs[gwKey] ?? [:]
+            inputs.merge(r.inputs) { a, _ in a }
+            inputs[route.key] = g
+            if route.namespace != gwKey.namespace, let nsObj = store.namespaces[route.namespace] {
+                inputs[nsObj.key] = nsObj.generation
+            }
+            for rule in r.model.rules {
+                for b in rule.backends {
+                    guard case .service(let s) = b.target else { continue }
+                    for p in backendPolicies.policiesByService[s.service] ?? [] {
+                        outcome.policyAncestors[p, default: []].insert(gwKey)
+                        if let o = backendPolicies.outcomes[p] { inputs.merge(o.inputs) { a, _ in a } }
+                    }
+                }
+            }
+            outcome.inputs[gwKey] = inputs
+            let resolvedCondition = r.unresolved.map { Condition(ConditionType.resolvedRefs, false, $0.reason, $0.message, generation: g) }
+                ?? Condition(ConditionType.resolvedRefs, true, Reason.resolvedRefs, "All references are resolved", generation: g)
+            parents.append(.init(parentRef: ref, controllerName: controllerName, conditions: [
+                Condition(ConditionType.accepted, true, Reason.accepted, "The route is accepted", generation: g),
+                resolvedCondition,
+            ]))
         }
+        if !parents.isEmpty { outcome.status = .httpRoute(RouteStatus(parents: parents)) }
+        return outcome
     }
 
     enum AttachmentDecision {
@@ -170,7 +183,7 @@ extension BuildContext {
     }
 
     /// Resolves matches and backends of a route; `unresolved` is the ResolvedRefs=False cause.
-    private mutating func resolveRoute(_ route: HTTPRoute) -> (model: RouteModel, unresolved: Problem?, inputs: [ObjectKey: Int64]) {
+    private func resolveRoute(_ route: HTTPRoute) -> (model: RouteModel, unresolved: Problem?, inputs: [ObjectKey: Int64]) {
         var problems: [Problem] = []
         var inputs: [ObjectKey: Int64] = [:]
         var rules: [RuleModel] = []
@@ -222,12 +235,6 @@ extension BuildContext {
         let unresolved = problems.first.map { Problem(reason: $0.reason, message: problems.map(\.message).joined(separator: "; ")) }
         return (RouteModel(key: route.key, creationTimestamp: route.metadata.creationTimestamp, rules: rules), unresolved, inputs)
     }
-}
-
-/// A route attached to a listener (by index), for de-duplication.
-struct AttachmentKey: Hashable {
-    var listener: Int
-    var route: ObjectKey
 }
 
 /// Kubernetes label selector evaluation.
