@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import TollgateGraph
 import TollgateModel
 
@@ -5,7 +7,10 @@ import TollgateModel
 ///
 /// Layout of a Gateway's directory (all paths relative; NGINX runs with `-c DIR/nginx.conf`, so
 /// includes and certificate paths resolve against DIR, and `-p RUNTIME` for pid, logs and temp):
-/// `nginx.conf`, `http.conf`, `maps.conf`, `upstreams.conf`, `servers/port-N.conf`,
+/// `nginx.conf`, `http.conf`, `maps.conf`, `upstreams.conf`, `servers/port-N.conf` (the port's
+/// default server when no listener has it, then one include per server block, in order),
+/// `servers/port-N/HOST.conf` (one server block — a hostname — with the maps that choose its
+/// locations' rules: a change to one route rewrites only the files of its hostnames),
 /// `certs/NS_NAME.crt|.key` (keys 0600), `ca/ID.pem`.
 public struct ConfigWriter: Sendable {
     public init() {}
@@ -13,13 +18,35 @@ public struct ConfigWriter: Sendable {
     /// The files of one Gateway. Throws when a value cannot be written safely (the graph refuses
     /// such values first, so this does not happen for objects it accepted).
     public func write(_ ir: GatewayIR) throws(UnsafeValue) -> RenderedFiles {
+        try write(ir, reusing: nil)
+    }
+
+    /// The files of one Gateway, taking each server file unchanged from `previous` (an earlier
+    /// IR and the files written from it) when its server and everything it is written from are
+    /// equal: the result is the same as `write(ir)`.
+    public func write(_ ir: GatewayIR, reusing previous: (ir: GatewayIR, files: RenderedFiles)?) throws(UnsafeValue) -> RenderedFiles {
         var files = RenderedFiles()
         files.files[RenderedFiles.mainConfig] = RenderedFile(try mainConfig(ir))
         files.files["http.conf"] = RenderedFile(httpConfig(ir))
         files.files["maps.conf"] = RenderedFile(try maps(ir))
         files.files["upstreams.conf"] = RenderedFile(try upstreams(ir))
         for p in ir.ports {
-            files.files["servers/port-\(p.port).conf"] = RenderedFile(try portConfig(p, ir: ir))
+            let before = previous.flatMap { prev in
+                prev.ir.ports.first { $0.port == p.port }.flatMap { Self.sameServerContext($0, prev.ir, p, ir) ? $0 : nil }
+            }
+            var oldServers: [String: ServerIR] = [:]
+            for s in before?.servers ?? [] { oldServers[Self.serverFile(port: p.port, hostname: s.hostname)] = s }
+            var paths: [String] = []
+            for server in p.servers {
+                let path = Self.serverFile(port: p.port, hostname: server.hostname)
+                paths.append(path)
+                if oldServers[path] == server, let file = previous?.files.files[path] {
+                    files.files[path] = file
+                } else {
+                    files.files[path] = RenderedFile(try serverConfig(server, port: p, ir: ir))
+                }
+            }
+            files.files[Self.portFile(p.port)] = RenderedFile(try portConfig(p, ir: ir, serverFiles: paths))
         }
         for c in ir.certificates {
             try Self.checkFileID(c.id)
@@ -39,6 +66,36 @@ public struct ConfigWriter: Sendable {
               id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.".unicodeScalars.contains($0)) }) else {
             throw UnsafeValue(role: "file name", reason: "\(NginxSyntax.comment(id)) is not a short plain file name")
         }
+    }
+
+    static func portFile(_ port: Int) -> String { "servers/port-\(port).conf" }
+
+    /// The file of one server block: named after its hostname, which admission limits to
+    /// lower-case letters, digits, `-` and `.` after an optional `*.`. Names that hostnames cannot
+    /// take (with `_`) stand for the hostname-less server, wildcards and hostnames too long for a
+    /// short file name (hashed).
+    static func serverFile(port: Int, hostname: String?) -> String {
+        func plain(_ u: Unicode.Scalar) -> Bool { ("a"..."z").contains(u) || ("0"..."9").contains(u) || u == "-" || u == "." }
+        let id: String
+        if let h = hostname {
+            let wildcard = h.hasPrefix("*.")
+            let rest = wildcard ? h.dropFirst(2) : Substring(h)
+            if h.utf8.count <= 100, rest.unicodeScalars.allSatisfy(plain) {
+                id = wildcard ? "_wildcard." + rest : String(rest)
+            } else {
+                let digest = Hex.encode(SHA256.hash(data: Data(h.utf8)).prefix(8))
+                id = "_h." + String(String.UnicodeScalarView(rest.unicodeScalars.prefix(80).map { plain($0) ? $0 : "." })) + "." + digest
+            }
+        } else {
+            id = "_default"
+        }
+        return "servers/port-\(port)/\(id).conf"
+    }
+
+    /// Whether everything a server file is written from besides its `ServerIR` is the same.
+    static func sameServerContext(_ a: PortIR, _ aIR: GatewayIR, _ b: PortIR, _ bIR: GatewayIR) -> Bool {
+        a.port == b.port && a.https == b.https && a.frontend == b.frontend && (a.sniListeners == nil) == (b.sniListeners == nil)
+            && aIR.gateway == bIR.gateway && aIR.bindAddresses == bIR.bindAddresses
     }
 
     private func header(_ ir: GatewayIR, _ what: String) -> String {
@@ -129,14 +186,6 @@ public struct ConfigWriter: Sendable {
                 b.line("default 0;")
             }
         }
-        for m in ir.locationMaps {
-            t.line()
-            t.line("# Rule selection by header matches, in Gateway API precedence order.")
-            try t.block("map \"\(m.conditions.joined())\" \(m.variable)") { b throws(UnsafeValue) in
-                for e in m.entries { b.line("\(try NginxSyntax.quote("~" + e.pattern, role: "rule selection")) \(e.value);") }
-                b.line("default \(m.fallback);")
-            }
-        }
         for s in ir.splits {
             t.line()
             t.line("# Weighted backendRefs.")
@@ -160,7 +209,26 @@ public struct ConfigWriter: Sendable {
         return header(ir, "Upstreams") + t.text
     }
 
-    func portConfig(_ p: PortIR, ir: GatewayIR) throws(UnsafeValue) -> String {
+    private func locationMaps(_ t: inout ConfigText, _ maps: [LocationMapIR]) throws(UnsafeValue) {
+        for m in maps {
+            t.line("# Rule selection by header matches, in Gateway API precedence order.")
+            try t.block("map \"\(m.conditions.joined())\" \(m.variable)") { b throws(UnsafeValue) in
+                for e in m.entries { b.line("\(try NginxSyntax.quote("~" + e.pattern, role: "rule selection")) \(e.value);") }
+                b.line("default \(m.fallback);")
+            }
+            t.line()
+        }
+    }
+
+    /// One server block and the maps of its locations (http context, included by the port file).
+    func serverConfig(_ s: ServerIR, port p: PortIR, ir: GatewayIR) throws(UnsafeValue) -> String {
+        var t = ConfigText()
+        try locationMaps(&t, s.locationMaps)
+        try writeServer(&t, s, port: p, ir: ir, listenSuffix: p.https ? " ssl http2" : "")
+        return header(ir, "Port \(p.port), hostname \(NginxSyntax.comment(s.hostname ?? "(any)")),") + t.text
+    }
+
+    func portConfig(_ p: PortIR, ir: GatewayIR, serverFiles: [String]) throws(UnsafeValue) -> String {
         var t = ConfigText()
         let listenSuffix = p.https ? " ssl http2" : ""
         let hasCatchAll = p.servers.contains { $0.hostname == nil }
@@ -180,9 +248,9 @@ public struct ConfigWriter: Sendable {
             }
             t.line()
         }
-        for server in p.servers {
-            try writeServer(&t, server, port: p, ir: ir, listenSuffix: listenSuffix)
-            t.line()
+        for (server, file) in zip(p.servers, serverFiles) {
+            t.comment("Listener \(server.listener), hostname \(server.hostname ?? "(any)")")
+            t.line("include \(file);")
         }
         return header(ir, "Port \(p.port)") + t.text
     }

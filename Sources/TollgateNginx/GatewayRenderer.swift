@@ -1,11 +1,19 @@
 import TollgateGraph
 import TollgateModel
 
-/// Renders Gateways to NGINX files, skipping Gateways whose IR did not change since last time.
+/// Renders Gateways to NGINX files incrementally: a Gateway whose model is unchanged since last
+/// time keeps its files without building its IR, and a changed Gateway rewrites only the server
+/// files whose server changed. The result always equals a fresh `ConfigWriter().write` of the IR.
 public struct GatewayRenderer: Sendable {
     public var builder: IRBuilder
     public var writer = ConfigWriter()
-    private var cache: [ObjectKey: (ir: GatewayIR, files: RenderedFiles)] = [:]
+    private struct Rendered: Sendable {
+        var model: GatewayModel
+        var ir: GatewayIR
+        var files: RenderedFiles
+        var servers: ServerMemo
+    }
+    private var cache: [ObjectKey: Rendered] = [:]
     /// How many Gateways the last `render` call actually re-rendered.
     public private(set) var lastRenderCount = 0
     /// Gateways the last `render` call refused to render, with the value it refused. They are
@@ -17,24 +25,31 @@ public struct GatewayRenderer: Sendable {
     /// Files of every accepted Gateway in the graph.
     public mutating func render(_ graph: Graph) -> [ObjectKey: RenderedFiles] {
         var out: [ObjectKey: RenderedFiles] = [:]
-        var next: [ObjectKey: (ir: GatewayIR, files: RenderedFiles)] = [:]
+        var next: [ObjectKey: Rendered] = [:]
         lastRenderCount = 0
         lastRefusals = [:]
         for (key, gw) in graph.gateways where gw.accepted {
-            let ir = builder.build(gw)
+            let cached = cache[key]
+            if let cached, cached.model == gw {
+                next[key] = cached
+                out[key] = cached.files
+                continue
+            }
+            var servers = cached?.servers ?? ServerMemo()
+            let ir = builder.build(gw, memo: &servers)
             let files: RenderedFiles
-            if let cached = cache[key], cached.ir == ir {
+            if let cached, cached.ir == ir {
                 files = cached.files
             } else {
                 do {
-                    files = try writer.write(ir)
+                    files = try writer.write(ir, reusing: cached.map { ($0.ir, $0.files) })
                 } catch {
                     lastRefusals[key] = error
                     continue
                 }
                 lastRenderCount += 1
             }
-            next[key] = (ir, files)
+            next[key] = Rendered(model: gw, ir: ir, files: files, servers: servers)
             out[key] = files
         }
         cache = next

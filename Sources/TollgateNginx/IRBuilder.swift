@@ -14,7 +14,16 @@ public struct IRBuilder: Sendable {
     public static let internalPrefix = DataPlaneLimits.reservedPathPrefix + "/"
 
     public func build(_ gw: GatewayModel) -> GatewayIR {
+        var memo = ServerMemo()
+        return build(gw, memo: &memo)
+    }
+
+    /// The IR of a Gateway, taking from `memo` every server whose inputs are unchanged since the
+    /// build that filled it, and leaving in `memo` this build's servers. Equal to `build(gw)`.
+    public func build(_ gw: GatewayModel, memo: inout ServerMemo) -> GatewayIR {
         var state = State(gateway: gw, systemCABundle: systemCABundle)
+        state.previous = memo.entries
+        defer { memo = ServerMemo(entries: state.next) }
         let byPort = Dictionary(grouping: gw.listeners, by: \.port)
         var ports: [PortIR] = []
         for port in byPort.keys.sorted() {
@@ -34,7 +43,7 @@ public struct IRBuilder: Sendable {
             gateway: gw.key, settings: gw.settings, bindAddresses: gw.bindAddresses, ports: ports,
             upstreams: state.upstreams.values.sorted { $0.name < $1.name },
             headerConditions: state.headerConditions.values.sorted { $0.variable < $1.variable },
-            locationMaps: state.locationMaps, splits: state.splits.values.sorted { $0.variable < $1.variable },
+            splits: state.splits.values.sorted { $0.variable < $1.variable },
             certificates: certificates.values.sorted { $0.id < $1.id },
             caBundles: bundles.values.sorted { $0.id < $1.id },
             backendClientCertificate: state.backendClientCertificateUsed ? gw.backendClientCertificate : nil)
@@ -84,17 +93,63 @@ struct Candidate {
     }
 }
 
+/// The servers of an earlier IR build with what each was built from, so that a build of a
+/// Gateway where one route changed builds only the servers that route is in.
+public struct ServerMemo: Sendable {
+    fileprivate var entries: [String: IRBuilder.ServerEntry] = [:]
+    public init() {}
+    fileprivate init(entries: [String: IRBuilder.ServerEntry]) { self.entries = entries }
+}
+
 extension IRBuilder {
+    /// What a server block's IR adds to the Gateway-wide parts of the IR.
+    struct Effects: Sendable {
+        /// Header conditions in the order the server first asked for them, with their variables.
+        var headers: [(match: MatchModel.HeaderMatch, variable: String)] = []
+        var upstreams: [UpstreamIR] = []
+        var splits: [SplitIR] = []
+        var trusts: [BackendTLS.Trust] = []
+        var clientCertificate = false
+
+        mutating func append(_ other: Effects) {
+            headers += other.headers; upstreams += other.upstreams; splits += other.splits; trusts += other.trusts
+            clientCertificate = clientCertificate || other.clientCertificate
+        }
+    }
+
+    /// One server's IR with everything it was built from.
+    struct ServerEntry: Sendable {
+        var hostname: String?
+        var owner: String
+        var certificates: [TLSMaterial]
+        var routes: [RouteModel]
+        var tag: String
+        var backendClientCertificate: TLSMaterial?
+        var systemCABundle: String
+        var effects: Effects
+        var server: ServerIR
+
+        func builtFrom(hostname: String?, owner: ListenerModel, routes: [RouteModel], tag: String, state: State) -> Bool {
+            self.hostname == hostname && self.owner == IRBuilder.State.listenerID(owner) && self.tag == tag
+                && certificates == owner.certificates && backendClientCertificate == state.gateway.backendClientCertificate
+                && systemCABundle == state.systemCABundle && self.routes == routes
+        }
+    }
+
     struct State {
         let gateway: GatewayModel
         let systemCABundle: String
         var upstreams: [String: UpstreamIR] = [:]
         var headerConditions: [MatchModel.HeaderMatch: HeaderCondition] = [:]
-        var locationMaps: [LocationMapIR] = []
         var splits: [String: SplitIR] = [:]
         var usedTLS: Set<BackendTLS.Trust> = []
         var backendClientCertificateUsed = false
-        var actions: [String: RuleAction] = [:]
+        var actions: [String: (action: RuleAction, effects: Effects)] = [:]
+        /// What the server being built added so far.
+        var trace = Effects()
+        /// Servers of the previous build and of this one, by tag and hostname.
+        var previous: [String: ServerEntry] = [:]
+        var next: [String: ServerEntry] = [:]
 
         init(gateway: GatewayModel, systemCABundle: String) {
             self.gateway = gateway; self.systemCABundle = systemCABundle
@@ -143,7 +198,37 @@ extension IRBuilder {
                 .max { Hostnames.specificity($0.hostname) < Hostnames.specificity($1.hostname) }
         }
 
+        /// A server's IR: the previous build's when it was built from the same inputs and the
+        /// header conditions it uses get the same variables now, else built anew.
         mutating func server(hostname: String?, owner: ListenerModel, routes: [RouteModel], tag: String) -> ServerIR {
+            let memoKey = tag + "\u{0}" + (hostname ?? "")
+            if let entry = previous[memoKey], entry.builtFrom(hostname: hostname, owner: owner, routes: routes, tag: tag, state: self),
+               entry.effects.headers.allSatisfy({ condition($0.match) == $0.variable }) {
+                replay(entry.effects)
+                next[memoKey] = entry
+                return entry.server
+            }
+            let outer = trace
+            trace = Effects()
+            let ir = buildServer(hostname: hostname, owner: owner, routes: routes, tag: tag)
+            var seen = Set<MatchModel.HeaderMatch>()
+            trace.headers = trace.headers.filter { seen.insert($0.match).inserted }
+            next[memoKey] = ServerEntry(hostname: hostname, owner: Self.listenerID(owner), certificates: owner.certificates, routes: routes,
+                                        tag: tag, backendClientCertificate: gateway.backendClientCertificate,
+                                        systemCABundle: systemCABundle, effects: trace, server: ir)
+            trace = outer
+            return ir
+        }
+
+        /// Adds what a server reused from the previous build contributes to the Gateway's IR.
+        mutating func replay(_ e: Effects) {
+            for u in e.upstreams { upstreams[u.name] = u }
+            for s in e.splits { splits[s.variable] = s }
+            usedTLS.formUnion(e.trusts)
+            if e.clientCertificate { backendClientCertificateUsed = true }
+        }
+
+        mutating func buildServer(hostname: String?, owner: ListenerModel, routes: [RouteModel], tag: String) -> ServerIR {
             var candidates: [Candidate] = []
             for r in routes {
                 for rule in r.rules {
@@ -170,6 +255,7 @@ extension IRBuilder {
                 else { prefixByPath[c.path, default: []].append(c) }
             }
             var locations: [LocationIR] = []
+            var locationMaps: [LocationMapIR] = []
             var targets: [String: TargetIR] = [:]
             for (li, key) in keys.sorted(by: { ($0.dropFirst(), $0.first!) < ($1.dropFirst(), $1.first!) }).enumerated() {
                 let exact = key.first == "="
@@ -216,7 +302,7 @@ extension IRBuilder {
                 locations.append(LocationIR(exact: exact, path: path, body: .rewrite(variable), origins: origins))
             }
             return ServerIR(hostname: hostname, listener: Self.listenerID(owner), certificates: owner.certificates,
-                            locations: locations, targets: targets.values.sorted { $0.uri < $1.uri })
+                            locations: locations, targets: targets.values.sorted { $0.uri < $1.uri }, locationMaps: locationMaps)
         }
 
         /// `/a/b` → [`/a/b`, `/a`, `/`]: the prefixes that match `path` on whole segments.
@@ -232,9 +318,14 @@ extension IRBuilder {
         }
 
         mutating func condition(_ h: MatchModel.HeaderMatch) -> String {
-            if let c = headerConditions[h] { return c.variable }
-            let v = "$tg_hdr_\(headerConditions.count)"
-            headerConditions[h] = HeaderCondition(variable: v, header: h.name, value: h.value)
+            let v: String
+            if let c = headerConditions[h] {
+                v = c.variable
+            } else {
+                v = "$tg_hdr_\(headerConditions.count)"
+                headerConditions[h] = HeaderCondition(variable: v, header: h.name, value: h.value)
+            }
+            trace.headers.append((h, v))
             return v
         }
 
@@ -245,7 +336,20 @@ extension IRBuilder {
         /// The action of a rule (cached per route rule).
         mutating func action(_ c: Candidate) -> RuleAction {
             let cacheKey = "\(c.route.key.namespacedName)#\(c.rule.index)"
-            if let a = actions[cacheKey] { return a }
+            if let a = actions[cacheKey] {
+                trace.append(a.effects)
+                return a.action
+            }
+            let outer = trace
+            trace = Effects()
+            let a = computeAction(c)
+            actions[cacheKey] = (a, trace)
+            trace = outer
+            trace.append(actions[cacheKey]!.effects)
+            return a
+        }
+
+        mutating func computeAction(_ c: Candidate) -> RuleAction {
             var weighted: [(Int, TargetIR)] = []
             for b in c.rule.backends {
                 let t = target(b.target)
@@ -266,10 +370,11 @@ extension IRBuilder {
                     if hundredths == 0 { continue }
                     entries.append((String(format: "%d.%02d%%", hundredths / 100, hundredths % 100), t.uri))
                 }
-                splits[variable] = SplitIR(variable: variable, entries: entries)
+                let split = SplitIR(variable: variable, entries: entries)
+                splits[variable] = split
+                trace.splits.append(split)
                 a = .split(variable: variable, targets: weighted.map(\.1))
             }
-            actions[cacheKey] = a
             return a
         }
 
@@ -282,6 +387,7 @@ extension IRBuilder {
                 case .invalid?: return Self.status(500)
                 case .valid(let hostname, let trust, _)?:
                     usedTLS.insert(trust)
+                    trace.trusts.append(trust)
                     let file: String
                     switch trust {
                     case .system: file = systemCABundle
@@ -291,13 +397,16 @@ extension IRBuilder {
                     if let c = gateway.backendClientCertificate {
                         client = ("certs/\(c.id).crt", "certs/\(c.id).key")
                         backendClientCertificateUsed = true
+                        trace.clientCertificate = true
                     }
                     tls = TLSProxy(serverName: hostname, trustedCertificate: file, clientCertificate: client)
                 case nil: break
                 }
                 guard !s.endpoints.isEmpty else { return Self.status(503) }
                 let name = NginxSyntax.identifier(s.service.namespace, s.service.name, String(s.port))
-                upstreams[name] = UpstreamIR(name: name, servers: s.endpoints)
+                let upstream = UpstreamIR(name: name, servers: s.endpoints)
+                upstreams[name] = upstream
+                trace.upstreams.append(upstream)
                 return TargetIR(kind: .proxy(upstream: name, tls: tls), uri: "\(IRBuilder.internalPrefix)backend/\(name)")
             }
         }

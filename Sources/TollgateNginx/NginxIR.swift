@@ -9,7 +9,6 @@ public struct GatewayIR: Sendable, Equatable {
     public var ports: [PortIR]
     public var upstreams: [UpstreamIR]
     public var headerConditions: [HeaderCondition]
-    public var locationMaps: [LocationMapIR]
     public var splits: [SplitIR]
     public var certificates: [TLSMaterial]
     public var caBundles: [CABundle]
@@ -43,6 +42,8 @@ public struct ServerIR: Sendable, Equatable {
     public var locations: [LocationIR]
     /// Internal locations the locations and maps of this server jump to.
     public var targets: [TargetIR]
+    /// The maps that choose the rule of this server's locations with header matches.
+    public var locationMaps: [LocationMapIR]
 }
 
 /// A `location`: exact (`= /p`) or prefix (`/p/`).

@@ -240,7 +240,8 @@ import TollgateSnapshot
         await core.result(session: b, result(2, .rejected, "[emerg] unknown directive \"x\" in http.conf:3"))
         let sentB = await drain(core, b, outB)
         #expect(sentB.map(\.version) == [2] && !sentB[0].full)
-        #expect(Set(sentB[0].upserts.map(\.path)) == ["http.conf", "servers/port-8081.conf"] && sentB[0].removals == ["servers/port-8080.conf"])
+        #expect(Set(sentB[0].upserts.map(\.path)) == ["http.conf", "servers/port-8081.conf", "servers/port-8081/_default.conf", "servers/port-8081/secure-app.example.com.conf"]
+                && Set(sentB[0].removals) == ["servers/port-8080.conf", "servers/port-8080/_default.conf", "servers/port-8080/secure-app.example.com.conf"])
         let rejected = await programmed(core)
         #expect(rejected?.reason == Reason.invalid && rejected?.observedGeneration == 2)
         #expect(rejected?.message.contains("[emerg] unknown directive") == true)
