@@ -9,7 +9,7 @@ struct TollgateCommand: AsyncParsableCommand {
         abstract: "Gateway API for NGINX, with mutual TLS on both sides.",
         version: Tollgate.version,
         subcommands: [StandaloneCommand.self, ControllerCommand.self, AgentCommand.self, StatusCommand.self,
-                      SnapshotsCommand.self, RenderCommand.self, CertsCommand.self, VersionCommand.self, BenchmarkCommand.self])
+                      SnapshotsCommand.self, RenderCommand.self, CertsCommand.self, VersionCommand.self, BenchmarkCommand.self, IncrementalBenchCommand.self])
 }
 
 struct VersionCommand: ParsableCommand {
