@@ -71,9 +71,13 @@ struct Reconciler: Sendable {
                 history.raiseFloor(to: persisted.digest == files.digest ? persisted.version - 1 : persisted.version)
             }
             let model = graph.gateways[key]!
-            let inputs = Dictionary(uniqueKeysWithValues: model.inputs.map { ($0.key.description, $0.value) })
-            let trigger = reason ?? Self.trigger(changed, inputs: model.inputs, first: history.latest == nil)
-            let published = history.publish(files: files, inputs: inputs, trigger: trigger, at: now)
+            var published: Snapshot?
+            // Unchanged files publish nothing: the inputs and trigger of a version are built only for a new one.
+            if history.latest?.files != files {
+                let inputs = Dictionary(uniqueKeysWithValues: model.inputs.map { ($0.key.description, $0.value) })
+                let trigger = reason ?? Self.trigger(changed, inputs: model.inputs, first: history.latest == nil)
+                published = history.publish(files: files, inputs: inputs, trigger: trigger, at: now)
+            }
             if let snap = published {
                 logger.info("published \(gw) version \(snap.version) digest \(snap.digest.prefix(12)) (\(snap.trigger))")
                 versionStore?.record(gateway: gw.description, version: snap.version, digest: snap.digest)

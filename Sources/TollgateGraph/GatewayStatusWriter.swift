@@ -52,8 +52,7 @@ extension BuildContext {
             // Addresses are reported only for Gateways that are served.
             let addresses = gs.accepted ? gs.bindAddresses.map { GatewayStatus.Address(type: "IPAddress", value: $0) } : nil
             graph.statuses[key] = .gateway(GatewayStatus(addresses: addresses, conditions: conditions, listeners: listenerStatuses))
-            var inputs = routes.inputs(gateway: key)
-            inputs.merge(gs.inputs) { a, _ in a }
+            let inputs = routes.inputs(gateway: key, gatewaySide: gs.inputs)
             graph.gateways[key] = GatewayModel(key: key, generation: g, accepted: gs.accepted, bindAddresses: gs.bindAddresses,
                                                settings: gs.settings, listeners: gs.accepted ? models : [],
                                                backendClientCertificate: gs.backendClientCertificate, inputs: inputs)

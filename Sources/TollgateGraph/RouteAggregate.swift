@@ -36,9 +36,36 @@ struct RouteAggregate: Sendable {
     private var inputCounts: [ObjectKey: [ObjectKey: Counted]] = [:]
     /// Policy → Gateway → how many routes make the Gateway its ancestor.
     private var ancestorCounts: [ObjectKey: [ObjectKey: Int]] = [:]
-    /// Per Gateway, sorted listener routes and merged inputs, valid until the Gateway changes.
-    private var sortedCache: [ObjectKey: [Int: [AttachedRoute]]] = [:]
-    private var inputsCache: [ObjectKey: [ObjectKey: Int64]] = [:]
+    /// Per Gateway and listener, the attached routes sorted by route key; once made, kept up to
+    /// date by binary search on every add and remove.
+    private var sorted: [ObjectKey: [Int: SortedRoutes]] = [:]
+    /// Per Gateway, the merged inputs with the Gateway-side inputs they were merged with.
+    private var inputsCache: [ObjectKey: (gatewaySide: [ObjectKey: Int64], merged: [ObjectKey: Int64])] = [:]
+
+    private struct SortedRoutes: Sendable {
+        var keys: [ObjectKey] = []
+        var routes: [AttachedRoute] = []
+
+        /// The index of `key`, or where it would be inserted.
+        func position(_ key: ObjectKey) -> (index: Int, found: Bool) {
+            var lo = 0, hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+            }
+            return (lo, lo < keys.count && keys[lo] == key)
+        }
+
+        mutating func set(_ key: ObjectKey, _ route: AttachedRoute) {
+            let p = position(key)
+            if p.found { routes[p.index] = route } else { keys.insert(key, at: p.index); routes.insert(route, at: p.index) }
+        }
+
+        mutating func remove(_ key: ObjectKey) {
+            let p = position(key)
+            if p.found { keys.remove(at: p.index); routes.remove(at: p.index) }
+        }
+    }
 
     /// Adds a route's outcome (replacing the one it had).
     mutating func add(_ route: ObjectKey, _ outcome: RouteOutcome) {
@@ -46,8 +73,10 @@ struct RouteAggregate: Sendable {
         outcomes[route] = outcome
         if let s = outcome.status { statuses[route] = s }
         for (gw, list) in outcome.attachments {
-            for a in list { attached[gw, default: [:]][a.listener, default: [:]][route] = a.route }
-            sortedCache[gw] = nil
+            for a in list {
+                attached[gw, default: [:]][a.listener, default: [:]][route] = a.route
+                sorted[gw]?[a.listener]?.set(route, a.route)
+            }
         }
         for (gw, inputs) in outcome.inputs {
             for (k, g) in inputs {
@@ -69,8 +98,10 @@ struct RouteAggregate: Sendable {
         guard let old = outcomes.removeValue(forKey: route) else { return }
         statuses[route] = nil
         for (gw, list) in old.attachments {
-            for a in list { attached[gw]?[a.listener]?[route] = nil }
-            sortedCache[gw] = nil
+            for a in list {
+                attached[gw]?[a.listener]?[route] = nil
+                sorted[gw]?[a.listener]?.remove(route)
+            }
         }
         for (gw, inputs) in old.inputs {
             for k in inputs.keys {
@@ -89,17 +120,19 @@ struct RouteAggregate: Sendable {
 
     /// The routes attached to a Gateway's listener, by route key.
     mutating func routes(gateway: ObjectKey, listener: Int) -> [AttachedRoute] {
-        if let cached = sortedCache[gateway]?[listener] { return cached }
-        let sorted = (attached[gateway]?[listener] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
-        sortedCache[gateway, default: [:]][listener] = sorted
-        return sorted
+        if let cached = sorted[gateway]?[listener] { return cached.routes }
+        let pairs = (attached[gateway]?[listener] ?? [:]).sorted { $0.key < $1.key }
+        let made = SortedRoutes(keys: pairs.map(\.key), routes: pairs.map(\.value))
+        sorted[gateway, default: [:]][listener] = made
+        return made.routes
     }
 
-    /// The inputs routes contribute to a Gateway.
-    mutating func inputs(gateway: ObjectKey) -> [ObjectKey: Int64] {
-        if let cached = inputsCache[gateway] { return cached }
-        let merged = (inputCounts[gateway] ?? [:]).mapValues(\.generation)
-        inputsCache[gateway] = merged
+    /// The inputs of a Gateway: `gatewaySide` and what its routes contribute.
+    mutating func inputs(gateway: ObjectKey, gatewaySide: [ObjectKey: Int64]) -> [ObjectKey: Int64] {
+        if let cached = inputsCache[gateway], cached.gatewaySide == gatewaySide { return cached.merged }
+        var merged = (inputCounts[gateway] ?? [:]).mapValues(\.generation)
+        merged.merge(gatewaySide) { a, _ in a }
+        inputsCache[gateway] = (gatewaySide, merged)
         return merged
     }
 
