@@ -111,4 +111,114 @@ import TollgateModel
         #expect(deliveries >= 1 && deliveries <= 3, "deliveries for 50 edits: \(deliveries)")
         #expect(w.host("a") == "h50.example")
     }
+
+    /// `tollgate standalone` with one Gateway (HTTP on 18851) and a route whose path is the edit
+    /// number; the backend does not exist (a matched path answers 502, an unmatched one 404).
+    /// 100 edits, 10 ms apart (a second or so): without the burst throttle, the 200 ms cap alone
+    /// made one version per 200 ms (5 or more here).
+    @Test("100 edits in about a second through standalone: at most 3 new versions, the last one applied, served and current in status")
+    func burstThroughStandalone() throws {
+        let dir = try Processes.temporaryDirectory("churn-standalone")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifests = dir.appendingPathComponent("manifests"), state = dir.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: manifests, withIntermediateDirectories: true)
+        try Self.base.write(to: manifests.appendingPathComponent("base.yaml"), atomically: true, encoding: .utf8)
+        let routeFile = manifests.appendingPathComponent("churn.yaml")
+        try Self.route(0).write(to: routeFile, atomically: true, encoding: .utf8)
+        let process = try TollgateProcess(["standalone", "--manifests", manifests.path, "--state-dir", state.path],
+                                          log: dir.appendingPathComponent("standalone.log"))
+        defer { process.stop() }
+        func status(_ path: String) -> String { (try? Curl.get("http://churn.example:18851\(path)", resolve: "churn.example:18851:127.0.0.1").status) ?? "" }
+        func versions() throws -> [(version: Int, applied: Bool)] {
+            try tollgate(["snapshots", "list", "--gateway", "churn/gw", "--state-dir", state.path]).stdout
+                .split(separator: "\n").compactMap { line in
+                    // GATEWAY VERSION DIGEST CREATED TRIGGER AGENTS
+                    let fields = line.split(separator: " ")
+                    guard fields.count > 1, let v = Int(fields[1]) else { return nil }
+                    return (v, line.contains("applied"))
+                }
+        }
+        try eventually("the first version served", timeout: 60) { status("/v0") == "502" }
+        let before = try versions()
+        for i in 1...100 {
+            try Self.route(i).write(to: routeFile, atomically: true, encoding: .utf8)
+            usleep(10_000)
+        }
+        try eventually("the last edit served") { status("/v100") == "502" }
+        // The newest version is applied, and nothing newer comes (a trailing version would be
+        // published within a second of the last edit).
+        try eventually("the newest version applied") { try versions().last?.applied == true }
+        sleep(2)
+        let after = try versions()
+        let new = after.count - before.count
+        #expect(new >= 1 && new <= 3, "versions for 100 edits: \(new)")
+        #expect(after.last?.applied == true)
+        #expect(status("/v99") == "404")
+        let live = state.appendingPathComponent("gateways/churn__gw/current").resolvingSymlinksInPath()
+        let tree = try FileManager.default.subpathsOfDirectory(atPath: live.path).compactMap {
+            Fixtures.read(live.appendingPathComponent($0))
+        }.joined()
+        #expect(tree.contains("/v100") && !tree.contains("/v99"))
+        // The route's status is about its current generation.
+        let json = try tollgate(["status", "--state-dir", state.path, "-o", "json"]).stdout
+        let docs = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
+        let route = docs.first { ($0["kind"] as? String) == "HTTPRoute" }
+        let generation = (route?["metadata"] as? [String: Any])?["generation"] as? Int
+        let conditions = (((route?["status"] as? [String: Any])?["parents"] as? [[String: Any]])?.first?["conditions"] as? [[String: Any]]) ?? []
+        let accepted = conditions.first { $0["type"] as? String == "Accepted" }
+        #expect(generation != nil && accepted?["observedGeneration"] as? Int == generation && accepted?["status"] as? String == "True")
+    }
+
+    static let base = """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: churn}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata: {name: tollgate}
+        spec: {controllerName: tollgate.dev/gateway-controller}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: churn}
+        spec:
+          gatewayClassName: tollgate
+          listeners:
+          - {name: http, port: 18851, protocol: HTTP}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: nowhere, namespace: churn}
+        spec:
+          ports: [{name: http, port: 80, protocol: TCP}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: nowhere
+          namespace: churn
+          labels: {kubernetes.io/service-name: nowhere}
+        addressType: IPv4
+        ports: [{name: http, port: 18859, protocol: TCP}]
+        endpoints:
+        - addresses: ["127.0.0.1"]
+          conditions: {ready: true}
+
+        """
+
+    static func route(_ n: Int) -> String {
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: churn, namespace: churn}
+        spec:
+          parentRefs: [{name: gw}]
+          hostnames: [churn.example]
+          rules:
+          - matches: [{path: {type: Exact, value: /v\(n)}}]
+            backendRefs: [{name: nowhere, port: 80}]
+
+        """
+    }
 }
