@@ -1,15 +1,18 @@
 import ArgumentParser
 import Foundation
+import TollgateControlPlane
 import TollgateGraph
 import TollgateManifests
 import TollgateModel
 import TollgateNginx
 
-/// Prints how long the pure stages take for generated inputs (decode, graph, render, unchanged
-/// re-render, one-route change), then how long decoding takes for large objects and a large
-/// multi-document file, each also at half size so that linearity shows. Figures only; nothing
-/// asserts on them.
-struct BenchmarkCommand: ParsableCommand {
+/// Without `--manifests`: prints how long the pure stages take for generated inputs (decode,
+/// graph, render, unchanged re-render, one-route change), then how long decoding takes for large
+/// objects and a large multi-document file, each also at half size so that linearity shows.
+/// With `--manifests DIR` (repeatable, directories written by `bench/workload.py`): the pipeline
+/// part of the benchmark suite (`PipelineBenchmark`), as a table or as the part file
+/// (`--format json --out FILE`). Figures only; nothing asserts on them.
+struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
         abstract: "Measure decode, graph and render time for generated Gateways and HTTPRoutes.")
@@ -19,8 +22,61 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Distinct hostnames per Gateway.") var hostnames = 50
     @Option(help: "Size in MB of the generated multi-document manifest file for the decode figures (0 skips them).")
     var decodeMegabytes = 50
+    @Option(help: "A workload directory written by bench/workload.py (repeatable): measure the pipeline on it.")
+    var manifests: [String] = []
+    @Option(help: "With --manifests: text (a table) or json (the benchmark suite's part file).")
+    var format = "text"
+    @Option(help: "With --format json: the file to write (default: standard output).")
+    var out: String?
+    @Flag(help: "With --manifests: fewer runs per size.") var quick = false
+    @Option(help: "With --manifests: one-route edits measured at the largest size.") var edits: Int?
 
-    func run() throws {
+    func run() async throws {
+        if !manifests.isEmpty { return try await runWorkloads() }
+        try runGenerated()
+    }
+
+    /// The pipeline part: every workload, then the one-route change at the largest YAML one (or
+    /// the largest of any format).
+    private func runWorkloads() async throws {
+        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+        let started = ContinuousClock.now
+        let bench = PipelineBenchmark(quick: quick, edits: edits ?? (quick ? 10 : 30))
+        var figures: [PipelineBenchmark.Figures] = []
+        var largest: (routes: Int, yaml: Bool, core: ControllerCore, store: Store, reconcile: Double)?
+        for dir in manifests {
+            var w = try PipelineBenchmark.Workload(directory: dir)
+            FileHandle.standardError.write(Data("benchmark: \(dir) (\(w.format), \(w.bytes / 1000) kB)\n".utf8))
+            let (f, core, store) = try await bench.measure(&w)
+            figures.append(f)
+            let yaml = w.format == "yaml"
+            if largest == nil || w.routes > largest!.routes || (w.routes == largest!.routes && yaml && !largest!.yaml) {
+                largest = (w.routes, yaml, core, store, f.runs.last!.reconcile)
+            }
+        }
+        // A failing one-route measurement is reported (its figures not met) after the others are
+        // written, and makes the command fail.
+        var oneRoute: PipelineBenchmark.OneRoute?
+        var oneRouteError: String?
+        if let l = largest, l.routes > 0 {
+            do {
+                oneRoute = try await bench.oneRoute(core: l.core, store: l.store, firstReconcile: l.reconcile)
+            } catch {
+                oneRouteError = "\(error)"
+            }
+        }
+        var report = PipelineReport(figures: figures, oneRoute: oneRoute, seconds: PipelineBenchmark.seconds(ContinuousClock.now - started))
+        if let oneRouteError, let l = largest { report.oneRouteFailure = (PipelineBenchmark.label(l.routes), oneRouteError) }
+        if format == "json" {
+            let data = try report.json()
+            if let out { try data.write(to: URL(fileURLWithPath: out)) } else { FileHandle.standardOutput.write(data) }
+        } else {
+            print(report.markdown)
+        }
+        if let oneRouteError { throw ValidationError("one-route change: \(oneRouteError)") }
+    }
+
+    private func runGenerated() throws {
         let counts = routes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         print("routes  gateways  decode_ms  graph_ms  render_ms  rerender_unchanged_ms(rendered)  one_route_changed_ms(rendered)  nginx_bytes")
         for n in counts {
