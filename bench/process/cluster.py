@@ -225,3 +225,40 @@ class ProbeSampler(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join(5)
+
+
+class LogStamper(threading.Thread):
+    """Tails a log file every `interval` s and stamps (time.monotonic()) each new line containing
+    `needle`: e.g. NGINX's "(SIGHUP) received" in its error log, written as the master takes the
+    signal — the moment of a reload, to 10 ms."""
+
+    def __init__(self, path: str, needle: str, interval: float = 0.01):
+        super().__init__(daemon=True)
+        self.path, self.needle, self.interval = path, needle, interval
+        self.stamps: list[float] = []
+        self._halt = threading.Event()
+        try:
+            self._pos = os.path.getsize(path)
+        except OSError:
+            self._pos = 0
+
+    def run(self) -> None:
+        buf = ""
+        while not self._halt.is_set():
+            try:
+                with open(self.path, errors="replace") as f:
+                    f.seek(self._pos)
+                    chunk = f.read()
+                    self._pos = f.tell()
+            except OSError:
+                chunk = ""
+            if chunk:
+                now = time.monotonic()
+                buf += chunk
+                *lines, buf = buf.split("\n")
+                self.stamps += [now for line in lines if self.needle in line]
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)

@@ -314,6 +314,9 @@ class BareNginx:
     def reload(self) -> None:
         """nginx -t, then SIGHUP to the master (what the agent does too)."""
         self.test()
+        self.hup()
+
+    def hup(self) -> None:
         os.kill(self.master(), signal.SIGHUP)
 
     def reloads_logged(self) -> int:
