@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 
@@ -44,18 +45,34 @@ def _openssl(*args: str) -> None:
 
 class Certs:
     """PEM files in one directory, made on first use: a CA per role and leaf certificates signed
-    by them. RSA 2048, 3650 days; existing files are reused (the cache)."""
+    by them. RSA 2048, 3650 days; existing files are reused (the cache). When the environment
+    names a shared cache (BENCH_CERT_CACHE, set by scripts/bench.sh, which fills it before the
+    parts' time budgets start), missing files are copied from there instead of made."""
 
     def __init__(self, directory: str):
         self.dir = os.path.abspath(directory)
         os.makedirs(self.dir, exist_ok=True)
+        shared = os.environ.get("BENCH_CERT_CACHE")
+        self.shared = os.path.abspath(shared) if shared and os.path.abspath(shared) != self.dir else None
 
     def path(self, name: str, ext: str) -> str:
         return os.path.join(self.dir, f"{name}.{ext}")
 
+    def _from_shared(self, name: str) -> bool:
+        """Copies NAME.crt and NAME.key from the shared cache when it has both."""
+        if not self.shared:
+            return False
+        src = [os.path.join(self.shared, f"{name}.{e}") for e in ("crt", "key")]
+        if not all(os.path.exists(p) for p in src):
+            return False
+        for p, e in zip(src, ("crt", "key")):
+            shutil.copyfile(p, self.path(name, e) + ".tmp")
+            os.replace(self.path(name, e) + ".tmp", self.path(name, e))
+        return True
+
     def ca(self, name: str, cn: str) -> str:
         crt, key = self.path(name, "crt"), self.path(name, "key")
-        if not (os.path.exists(crt) and os.path.exists(key)):
+        if not (os.path.exists(crt) and os.path.exists(key)) and not self._from_shared(name):
             _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", f"/CN={cn}",
                      "-keyout", key + ".tmp", "-out", crt + ".tmp",
                      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
@@ -65,7 +82,7 @@ class Certs:
 
     def leaf(self, name: str, ca: str, cn: str, dns: list[str], client: bool = False) -> str:
         crt, key = self.path(name, "crt"), self.path(name, "key")
-        if os.path.exists(crt) and os.path.exists(key):
+        if (os.path.exists(crt) and os.path.exists(key)) or self._from_shared(name):
             return crt
         self.ca(ca, ca)
         csr, ext = self.path(name, "csr.tmp"), self.path(name, "ext.tmp")
@@ -229,7 +246,7 @@ def standard_shape(a, certs: Certs) -> dict[str, list[dict]]:
                 addresses = [f"127.0.0.{e + 1}" for e in range(a.endpoints)]
             else:
                 base = k * 4096 + s * a.endpoints
-                addresses = [f"10.{(base + e) // 65536 % 256}.{(base + e) // 256 % 256}.{(base + e) % 256 + 1}" for e in range(a.endpoints)]
+                addresses = [f"10.{(base + e) // 64516 % 256}.{(base + e) // 254 % 256}.{(base + e) % 254 + 1}" for e in range(a.endpoints)]
             rng.shuffle(addresses)
             objs.append(service(f"svc-{s}", ns, 80, backend_port))
             objs.append(endpoint_slice(f"svc-{s}", ns, backend_port, addresses))

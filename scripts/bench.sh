@@ -28,7 +28,7 @@ if [ "${1:-}" = "__pipeline" ]; then
       dirs+=(--manifests "$d")
     done
   done
-  exec "$bin" benchmark "${dirs[@]}" --format json --out "$out"
+  exec "$bin" benchmark "${dirs[@]}" --one-route "$work/pipeline/yaml-10000" --format json --out "$out" $([ "$quick" = 1 ] && echo --quick)
 fi
 
 quick=0
@@ -74,6 +74,13 @@ else
   b_pipeline=${BENCH_BUDGET_PIPELINE:-300}; b_process=${BENCH_BUDGET_PROCESS:-1080}; b_dataplane=${BENCH_BUDGET_DATAPLANE:-360}
 fi
 quick_flag=(); [ "$quick" = 1 ] && quick_flag=(--quick)
+
+# Certificates are made once (RSA keys take a while) into a shared cache, outside the parts'
+# budgets; workload.py copies from it (BENCH_CERT_CACHE) into whatever --certs a part uses.
+export BENCH_CERT_CACHE="$work/certs"
+echo "== certificates (cached in bench/work/certs)"
+python3 bench/workload.py --routes 0 --out "$work/cert-warmup" --certs "$BENCH_CERT_CACHE" >/dev/null
+python3 bench/workload.py --ngf --namespaces 1 --out "$work/cert-warmup" --certs "$BENCH_CERT_CACHE" >/dev/null
 failed=0
 
 # run_part NAME BUDGET COMMAND…: runs the part under its budget, output in PARTS/NAME.log, and

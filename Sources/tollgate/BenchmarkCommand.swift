@@ -29,51 +29,58 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "With --format json: the file to write (default: standard output).")
     var out: String?
     @Flag(help: "With --manifests: fewer runs per size.") var quick = false
-    @Option(help: "With --manifests: one-route edits measured at the largest size.") var edits: Int?
+    @Option(help: "With --manifests: one-route edits to measure.") var edits: Int?
+    @Option(help: "With --manifests: the workload (one of them) the one-route change is measured on (default: the largest).")
+    var oneRoute: String?
 
     func run() async throws {
         if !manifests.isEmpty { return try await runWorkloads() }
         try runGenerated()
     }
 
-    /// The pipeline part: every workload, then the one-route change at the largest YAML one (or
-    /// the largest of any format).
+    /// The pipeline part: every workload in order and, right after the `--one-route` workload (or
+    /// the largest), a one-route change through that workload's core. With
+    /// `--out`, the part file is rewritten after each step, so a run stopped at its time budget
+    /// keeps what it measured.
     private func runWorkloads() async throws {
         guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
         let started = ContinuousClock.now
         let bench = PipelineBenchmark(quick: quick, edits: edits ?? (quick ? 10 : 30))
-        var figures: [PipelineBenchmark.Figures] = []
-        var largest: (routes: Int, yaml: Bool, core: ControllerCore, store: Store, reconcile: Double)?
-        for dir in manifests {
-            var w = try PipelineBenchmark.Workload(directory: dir)
-            FileHandle.standardError.write(Data("benchmark: \(dir) (\(w.format), \(w.bytes / 1000) kB)\n".utf8))
-            let (f, core, store) = try await bench.measure(&w)
-            figures.append(f)
-            let yaml = w.format == "yaml"
-            if largest == nil || w.routes > largest!.routes || (w.routes == largest!.routes && yaml && !largest!.yaml) {
-                largest = (w.routes, yaml, core, store, f.runs.last!.reconcile)
-            }
-        }
-        // A failing one-route measurement is reported (its figures not met) after the others are
-        // written, and makes the command fail.
-        var oneRoute: PipelineBenchmark.OneRoute?
+        var workloads = try manifests.map { try PipelineBenchmark.Workload(directory: $0) }
+        let oneRouteAt = try oneRouteWorkload(workloads)
+        var report = PipelineReport(figures: [], oneRoute: nil, seconds: 0)
         var oneRouteError: String?
-        if let l = largest, l.routes > 0 {
-            do {
-                oneRoute = try await bench.oneRoute(core: l.core, store: l.store, firstReconcile: l.reconcile)
-            } catch {
-                oneRouteError = "\(error)"
+        for i in workloads.indices {
+            FileHandle.standardError.write(Data("benchmark: \(workloads[i].directory) (\(workloads[i].format), \(workloads[i].bytes / 1000) kB)\n".utf8))
+            let (f, core, store) = try await bench.measure(&workloads[i])
+            report.figures.append(f)
+            if i == oneRouteAt, store.httpRoutes.count > 0 {
+                // A failing one-route measurement is reported (its figures not met) with the
+                // others, and makes the command fail at the end.
+                do {
+                    report.oneRoute = try await bench.oneRoute(core: core, store: store, firstReconcile: f.runs.last!.reconcile)
+                } catch {
+                    oneRouteError = "\(error)"
+                    report.oneRouteFailure = (f.label, "\(error)")
+                }
             }
+            report.seconds = PipelineBenchmark.seconds(ContinuousClock.now - started)
+            if format == "json", let out { try report.json().write(to: URL(fileURLWithPath: out)) }
         }
-        var report = PipelineReport(figures: figures, oneRoute: oneRoute, seconds: PipelineBenchmark.seconds(ContinuousClock.now - started))
-        if let oneRouteError, let l = largest { report.oneRouteFailure = (PipelineBenchmark.label(l.routes), oneRouteError) }
         if format == "json" {
-            let data = try report.json()
-            if let out { try data.write(to: URL(fileURLWithPath: out)) } else { FileHandle.standardOutput.write(data) }
+            if out == nil { FileHandle.standardOutput.write(try report.json()) }
         } else {
             print(report.markdown)
         }
         if let oneRouteError { throw ValidationError("one-route change: \(oneRouteError)") }
+    }
+
+    /// The workload the one-route change is measured on: `--one-route`, else the one with the
+    /// most bytes.
+    func oneRouteWorkload(_ workloads: [PipelineBenchmark.Workload]) throws -> Int? {
+        guard let oneRoute else { return workloads.indices.max { workloads[$0].bytes < workloads[$1].bytes } }
+        guard let i = manifests.firstIndex(of: oneRoute) else { throw ValidationError("--one-route must be one of the --manifests directories") }
+        return i
     }
 
     private func runGenerated() throws {
