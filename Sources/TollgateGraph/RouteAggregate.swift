@@ -67,9 +67,23 @@ struct RouteAggregate: Sendable {
         }
     }
 
+    /// An aggregate of every route's outcome (a from-scratch build).
+    init(_ all: [(ObjectKey, RouteOutcome)]) {
+        outcomes.reserveCapacity(all.count)
+        statuses.reserveCapacity(all.count)
+        for (route, outcome) in all { insert(route, outcome) }
+    }
+
+    init() {}
+
     /// Adds a route's outcome (replacing the one it had).
     mutating func add(_ route: ObjectKey, _ outcome: RouteOutcome) {
         remove(route)
+        insert(route, outcome)
+    }
+
+    /// Adds the outcome of a route that has none.
+    private mutating func insert(_ route: ObjectKey, _ outcome: RouteOutcome) {
         outcomes[route] = outcome
         if let s = outcome.status { statuses[route] = s }
         for (gw, list) in outcome.attachments {

@@ -6,11 +6,7 @@ extension BuildContext {
     /// Attaches every HTTPRoute to the listeners of Tollgate's Gateways it names, resolves its
     /// backends and writes its per-parent status: every route's outcome, aggregated.
     mutating func buildRoutes() {
-        var aggregate = RouteAggregate()
-        for route in store.httpRoutes.values {
-            aggregate.add(route.key, routeOutcome(route))
-        }
-        routes = aggregate
+        routes = RouteAggregate(store.httpRoutes.map { ($0.key, routeOutcome($0.value)) })
     }
 
     /// What one route contributes to the graph: its status, the listeners it attaches to, the
