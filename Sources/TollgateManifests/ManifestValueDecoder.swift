@@ -138,9 +138,13 @@ struct ManifestValueDecoder: Decoder {
         return out
     }
 
+    /// `[String: String]`'s type, looked up once: comparing with it in unspecialised generic code
+    /// would otherwise instantiate the dictionary's metadata on every call.
+    private static let stringMapType = ObjectIdentifier([String: String].self)
+
     /// Decodes any type, taking the direct paths for scalars and string maps.
     func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == [String: String].self, let v = try decodeStringMap() as? T { return v }
+        if ObjectIdentifier(T.self) == Self.stringMapType, let v = try decodeStringMap() as? T { return v }
         if T.self == String.self, let v = try decodeString() as? T { return v }
         if T.self == Int.self, let v = try decodeInteger(Int.self) as? T { return v }
         if T.self == Int64.self, let v = try decodeInteger(Int64.self) as? T { return v }
