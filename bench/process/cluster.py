@@ -262,3 +262,33 @@ class LogStamper(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join(5)
+
+
+class RootWatcher(threading.Thread):
+    """Watches an agent's config root every `interval` s from `start()`: when the first new entry
+    appears under versions/ (the agent starts writing a tree) and when `current` first changes
+    (the tree is swapped in, after nginx -t)."""
+
+    def __init__(self, root: str, interval: float = 0.005):
+        super().__init__(daemon=True)
+        self.root, self.interval = root, interval
+        self.vdir, self.link = os.path.join(root, "versions"), os.path.join(root, "current")
+        self.names0, self.link0 = set(os.listdir(self.vdir)), os.readlink(self.link)
+        self.write: Optional[float] = None
+        self.swap: Optional[float] = None
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set() and self.swap is None:
+            if self.write is None and set(os.listdir(self.vdir)) - self.names0:
+                self.write = time.monotonic()
+            try:
+                if os.readlink(self.link) != self.link0:
+                    self.swap = time.monotonic()
+            except OSError:
+                pass
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)

@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
-from cluster import Cluster, LogStamper, ProbeSampler, Workload
+from cluster import Cluster, LogStamper, ProbeSampler, RootWatcher, Workload
 from common import (BARE_OFFSET, BareNginx, Env, cpu_percent, cpu_ticks, http_status, log, poll, rss_mib,
                     wait_until)
 
@@ -47,6 +47,8 @@ def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 
     bare.load(os.path.join(root, "current"))
     bare.start()
     tg, bn, versions, problems, phases = [], [], [], [], []
+    published = LogStamper(c.controller.logfile, f"published {gw} version")
+    published.start()
     try:
         for n in range(1, edits + 1):
             path = f"/e{n}/{c.name}/r{route}"
@@ -76,8 +78,9 @@ def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 
                 continue
             tg.append(t1 - t0)
             versions.append(ans[0])
-            if "write" in marks and "swap" in marks:
-                phases.append((marks["write"] - t0, marks["swap"] - marks["write"], t1 - marks["swap"]))
+            pub = next((t for t in published.stamps if t >= t0), None)
+            if "write" in marks and "swap" in marks and pub:
+                phases.append((pub - t0, marks["write"] - pub, marks["swap"] - marks["write"], t1 - marks["swap"]))
             # The baseline: the same files, bare NGINX.
             bare.load(os.path.join(root, "current"))
             t0 = time.monotonic()
@@ -88,6 +91,7 @@ def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 
                 continue
             bn.append(t1 - t0)
     finally:
+        published.stop()
         bare.stop()
     return {"tollgate": tg, "bare": bn, "versions": versions, "problems": problems, "gateway": gw, "phases": phases,
             "bare_reloads": bare.reloads_logged()}
@@ -374,6 +378,10 @@ def ngf_shape(env: Env, wl: Workload, timeout: float = 120) -> dict:
                 files.append((stage(env, f, src.read()), os.path.join(mdir, f)))
         sampler = ProbeSampler(c.roots[gw])
         sampler.start()
+        published = LogStamper(c.controller.logfile, f"published {gw} version")
+        published.start()
+        watcher = RootWatcher(c.roots[gw])
+        watcher.start()
         time.sleep(0.2)
         t0 = time.monotonic()
         for src, dst in files:
@@ -395,6 +403,10 @@ def ngf_shape(env: Env, wl: Workload, timeout: float = 120) -> dict:
             else:
                 time.sleep(0.1)
         sampler.stop()
+        published.stop()
+        watcher.stop()
+        out["phases"] = {"published": [t - t0 for t in published.stamps],
+                         "write": watcher.write and watcher.write - t0, "swap": watcher.swap and watcher.swap - t0}
         t_final = sampler.first_served(final["version"]) if final else None
         if final is None:
             out["problems"].append("no final version applied and answered by the probe")

@@ -76,9 +76,11 @@ def edit_entry(id_: str, size: str, r: dict, n: int) -> dict:
              f"p99 {ms(bst and bst['p99'])} ({len(bn)} reloads); Gateway {r['gateway']}")
     ph = r["phases"]
     if ph:
-        notes += (f"; Tollgate's p50 phases: rename → agent writes a tree {ms(percentile([x[0] for x in ph], 50))} "
-                  f"(controller: decode, render, publish, stream), → `current` swapped {ms(percentile([x[1] for x in ph], 50))} "
-                  f"(agent: write, nginx -t), → new path served {ms(percentile([x[2] for x in ph], 50))} (reload, probe)")
+        def phase(i):
+            return ms(percentile([x[i] for x in ph], 50))
+        notes += (f"; Tollgate's p50 phases: rename → published {phase(0)} (controller: read, decode, render, publish; "
+                  f"from its log), → agent starts writing a tree {phase(1)} (stream), → `current` swapped {phase(2)} "
+                  f"(agent: write, nginx -t), → new path served {phase(3)} (reload, probe)")
     if r["problems"]:
         notes += "; problems: " + "; ".join(r["problems"][:3])
     log(f"  {id_}: Tollgate p50 {ms(p50)} p90 {ms(percentile(tg, 90))} p99 {ms(percentile(tg, 99))}; "
@@ -182,6 +184,10 @@ def run_ngf(env: Env, a, want: set, out: list, notes: list) -> None:
             f"{r.get('routes_accepted')}/{r.get('routes')} HTTPRoutes Accepted; bare: sentinel at "
             f"{ms(r.get('bare_sentinel'))}, every namespace at {ms(r.get('bare'))}; both figures include up to one sweep "
             f"of the 150 namespaces' HTTP routes ({ms(r.get('sweep'))}); every HTTPS route verified afterwards")
+    ph = r.get("phases")
+    if ph:
+        text += (f"; Tollgate's phases: published at {', '.join(ms(x) for x in ph['published'])}, the agent starts "
+                 f"writing at {ms(ph['write'])}, `current` swapped at {ms(ph['swap'])}")
     if r.get("problems"):
         text += "; problems: " + "; ".join(r["problems"])
     log(f"  ngf: Tollgate {ms(r.get('tollgate'))}, bare {ms(r.get('bare'))}; {text}")
