@@ -186,8 +186,7 @@ class Cluster:
         return count_in_file(os.path.join(self.roots[gw], "runtime", "error.log"), "(SIGHUP) received")
 
     def stop(self) -> None:
-        for p in list(self.agents.values()):
-            self.env.stop(p)
+        self.env.stop_all(list(self.agents.values()))
         self.env.stop(self.controller)
         from common import stop_leftover_nginx
         for r in self.roots.values():

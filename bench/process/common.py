@@ -196,13 +196,24 @@ class Env:
         if p in self.procs:
             self.procs.remove(p)
 
-    def cleanup(self) -> None:
-        for p in reversed(self.procs):
+    def stop_all(self, procs: list[Proc], timeout: float = 10) -> None:
+        """SIGTERM to all at once, then waits (SIGKILL for those still running after `timeout`)."""
+        for p in procs:
             try:
-                if p.alive():
-                    p.stop(signal.SIGTERM, timeout=10)
+                p.signal(signal.SIGTERM)
+            except OSError:
+                pass
+        end = time.monotonic() + timeout
+        for p in procs:
+            try:
+                p.stop(signal.SIGTERM, timeout=max(0.1, end - time.monotonic()))
             except Exception:  # noqa: BLE001 — keep tearing down
                 pass
+            if p in self.procs:
+                self.procs.remove(p)
+
+    def cleanup(self) -> None:
+        self.stop_all(list(reversed(self.procs)))
         self.procs.clear()
         for r in self.roots:
             try:

@@ -32,7 +32,7 @@ def stage(env: Env, name: str, text: str) -> str:
 # ---------------------------------------------------------------- 4. edit → served
 
 def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 0,
-                   timeout: float = 60) -> dict:
+                   timeout: float = 60, stop_at: Optional[float] = None) -> dict:
     """`edits` one-route edits of route `route` (a new path each), alternating with the bare-NGINX
     baseline on the same files: Tollgate's time from the rename into the manifest directory to
     the first 200 on the new path with the agent's probe answering a newer version; bare NGINX's
@@ -51,6 +51,9 @@ def edit_to_served(env: Env, c: Cluster, wl: Workload, edits: int, route: int = 
     published.start()
     try:
         for n in range(1, edits + 1):
+            if n > 1 and stop_at is not None and time.monotonic() >= stop_at:
+                problems.append(f"stopped after {n - 1} of {edits} edits: the part's time budget")
+                break
             path = f"/e{n}/{c.name}/r{route}"
             fname, text = wl.route_file(route, path)
             src = stage(env, fname, text)
@@ -146,11 +149,14 @@ def idle_cpu(env: Env, c: Cluster, wl: Workload, seconds: float) -> dict:
 
 # ---------------------------------------------------------------- 8. memory
 
-def fill_history(c: Cluster, wl: Workload, gw: str, edits: int, route: int = 0, timeout: float = 120) -> int:
+def fill_history(c: Cluster, wl: Workload, gw: str, edits: int, route: int = 0, timeout: float = 120,
+                 stop_at: Optional[float] = None) -> int:
     """One-route edits, each waited for until published (the controller's log names the version),
     not for NGINX: fills the Gateway's history. Returns versions published."""
     done = 0
     for n in range(edits):
+        if stop_at is not None and time.monotonic() >= stop_at:
+            break
         path = f"/h{n}/r{route}"
         fname, text = wl.route_file(route, path)
         src = stage(c.env, fname, text)

@@ -35,6 +35,25 @@ TARGETS = {"edit-to-served-1k": (4, "ratio <= 1.2"), "edit-to-served-10k": (4, "
            "agent-rss": (8, "value < 30"), "churn-200-edits": (9, "reloads <= 3 and failed <= baseline")}
 
 
+class Budget:
+    """The part's time budget (BENCH_BUDGET_SECONDS from scripts/bench.sh, or --budget): sections
+    shorten their loops so that the sections after them still fit; None = unlimited."""
+
+    def __init__(self, seconds: float | None):
+        self.deadline = time.monotonic() + seconds - 15 if seconds else None
+
+    def left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def stop_at(self, reserve: float) -> float | None:
+        """When a loop must stop to leave `reserve` seconds for what comes after it."""
+        return None if self.deadline is None else self.deadline - reserve
+
+
+# Rough seconds each section needs at the least (debug build, loaded 2-core machine), for the reserves.
+NEED = {"1k": 20, "churn": 60, "10k": 60, "ngf": 20}
+
+
 def build_label(binary: str) -> str:
     p = os.path.realpath(binary)
     return "release" if "/release/" in p else "debug" if "/debug/" in p else "unknown build"
@@ -46,7 +65,7 @@ def ms(x):
 
 # ---------------------------------------------------------------- the deployments
 
-def run_1k(env: Env, a, want: set, out: list, notes: list) -> None:
+def run_1k(env: Env, a, want: set, out: list, notes: list, budget: Budget, later: float) -> None:
     from cluster import Cluster, Workload, workload_args
     from measures import churn, edit_to_served
     wl = Workload(env, "routes-1k", workload_args(1000, 1, 10, 63))   # 63 HTTPS + 1 HTTP: a Gateway's 64-listener limit
@@ -58,9 +77,14 @@ def run_1k(env: Env, a, want: set, out: list, notes: list) -> None:
         if "edit-to-served-1k" in want:
             n = 5 if a.quick else 50
             log(f"edit-to-served-1k: {n} edits")
-            r = edit_to_served(env, c, wl, n)
+            r = edit_to_served(env, c, wl, n, stop_at=budget.stop_at(later + (NEED["churn"] if "churn-200-edits" in want else 0)))
             out.append(edit_entry("edit-to-served-1k", "1k", r, n))
-        if "churn-200-edits" in want:
+        if "churn-200-edits" in want and budget.left() < NEED["churn"] + later:
+            why = f"not measured: {budget.left():.0f} s of the part's time budget left"
+            log(f"skipping churn-200-edits: {why}")
+            out.append(entry("churn-200-edits", 9, "not measured", None, "", None, None, TARGETS["churn-200-edits"][1],
+                             met=False, notes=why))
+        elif "churn-200-edits" in want:
             log("churn-200-edits: 200 edits in 2 s under wrk")
             r = churn(env, c, wl, edits=200, every=0.01)
             out.append(churn_entry(r))
@@ -114,7 +138,7 @@ def churn_entry(r: dict) -> dict:
     return e
 
 
-def run_10k(env: Env, a, want: set, out: list, notes: list) -> None:
+def run_10k(env: Env, a, want: set, out: list, notes: list, budget: Budget, later: float) -> None:
     from cluster import Cluster, Workload, workload_args
     from measures import edit_to_served, fill_history, idle_cpu, published_count
     wl = Workload(env, "routes-10k", workload_args(10000, 10, 100, 64))
@@ -141,14 +165,14 @@ def run_10k(env: Env, a, want: set, out: list, notes: list) -> None:
         if "edit-to-served-10k" in want:
             n = 3 if a.quick else 50
             log(f"edit-to-served-10k: {n} edits")
-            r = edit_to_served(env, c, wl, n)
+            r = edit_to_served(env, c, wl, n, stop_at=budget.stop_at(later + 15))
             out.append(edit_entry("edit-to-served-10k", "10k", r, n))
         if "controller-rss-10k" in want or "agent-rss" in want:
             have = published_count(c, gw)
             target = (HISTORY + 1) if not a.quick else max(have, 4)
             if have < target:
                 log(f"  filling {gw}'s history: {target - have} more one-route edits")
-                fill_history(c, wl, gw, target - have)
+                fill_history(c, wl, gw, target - have, stop_at=budget.stop_at(later + 10))
             c.wait_converged(300)
             time.sleep(2)
             have = published_count(c, gw)
@@ -169,7 +193,7 @@ def run_10k(env: Env, a, want: set, out: list, notes: list) -> None:
         c.stop()
 
 
-def run_ngf(env: Env, a, want: set, out: list, notes: list) -> None:
+def run_ngf(env: Env, a, want: set, out: list, notes: list, budget: Budget, later: float) -> None:
     from cluster import Workload
     from measures import ngf_shape
     from common import GATEWAY_PORT_BASE
@@ -269,6 +293,8 @@ def main() -> int:
     p.add_argument("--out")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", default="", help="comma-separated ids (default: all)")
+    p.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET_SECONDS") or 0) or None,
+                   help="seconds the part may take (default $BENCH_BUDGET_SECONDS, else unlimited)")
     p.add_argument("--self-test", action="store_true")
     a = p.parse_args()
     if a.self_test:
@@ -289,20 +315,33 @@ def main() -> int:
     label = build_label(a.bin)
 
     def on_signal(sig, _frame):
+        # Once: the teardown that follows must not be interrupted by a second signal.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt(f"signal {sig}")
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     t_start = time.monotonic()
     entries: list = []
     notes: list = [f"binary {a.bin} ({label})"]
     failed: list = []
+    budget = Budget(a.budget)
+    sections = [(IDS_1K, run_1k, "1k"), (IDS_10K, run_10k, "10k"), (IDS_NGF, run_ngf, "ngf")]
+    sections = [(want & set(ids), fn, key) for ids, fn, key in sections if want & set(ids)]
+    interrupted = False
     try:
         start_backend(env, env.dir("backend"))
-        for ids, fn in ((IDS_1K, run_1k), (IDS_10K, run_10k), (IDS_NGF, run_ngf)):
-            sel = want & set(ids)
-            if not sel:
+        for i, (sel, fn, key) in enumerate(sections):
+            later = sum(NEED[k] for _, _, k in sections[i + 1:])
+            if budget.left() < NEED[key]:
+                why = f"not measured: {budget.left():.0f} s of the part's time budget left"
+                log(f"skipping {', '.join(sorted(sel))}: {why}")
+                for id_ in sorted(sel):
+                    entries.append(entry(id_, TARGETS[id_][0], "not measured", None, "", None, None, TARGETS[id_][1],
+                                         met=False, notes=why))
                 continue
             try:
-                fn(env, a, sel, entries, notes)
+                fn(env, a, sel, entries, notes, budget, later)
             except KeyboardInterrupt:
                 raise
             except Exception as e:  # noqa: BLE001 — one deployment failing leaves the others' figures
@@ -311,10 +350,13 @@ def main() -> int:
                 for id_ in sorted(sel - {x['id'] for x in entries}):
                     entries.append(entry(id_, TARGETS[id_][0], "not measured", None, "", None, None, TARGETS[id_][1], met=False,
                                          notes=f"failed: {str(e)[:300]}"))
-    except KeyboardInterrupt:
-        log("interrupted; stopping everything")
-        env.cleanup()
-        return 130
+    except KeyboardInterrupt as e:
+        log(f"interrupted ({e}); stopping everything, writing what was measured")
+        interrupted = True
+        failed.append(f"interrupted ({e})")
+        for id_ in sorted(want - {x['id'] for x in entries}):
+            entries.append(entry(id_, TARGETS[id_][0], "not measured", None, "", None, None, TARGETS[id_][1], met=False,
+                                 notes="not measured: the run was interrupted"))
     finally:
         env.cleanup()
     order = {id_: i for i, id_ in enumerate(["edit-to-served-1k", "edit-to-served-10k", "idle-cpu-10k", "ngf-shape",
@@ -332,7 +374,7 @@ def main() -> int:
     os.replace(a.out + ".tmp", a.out)
     print(part["markdown"])
     log(f"wrote {a.out} ({part['seconds']:.0f} s)")
-    return 0 if not failed else 1
+    return 130 if interrupted else 0 if not failed else 1
 
 
 if __name__ == "__main__":
