@@ -847,7 +847,8 @@ def strace_counts(slot: Slot, proto: str, certs: str, requests: int, conns: int,
             c.get(i)
         c.close()
     finally:
-        os.kill(proc.p.pid, signal.SIGQUIT)
+        for kid in children_of(proc.p.pid):   # the traced NGINX; strace exits after it
+            os.kill(kid, signal.SIGQUIT)
         proc.p.wait(60)
         PROCS.remove(proc)
         proc.stop()
@@ -970,6 +971,18 @@ def main() -> int:
         ap.error("at most 7 variants (ports 18720–18792)")
 
     t0 = time.monotonic()
+    # One run at a time on this machine: every run uses the same 187xx ports.
+    import fcntl
+    lock = open(os.path.join(tempfile.gettempdir(), "tollgate-bench-dataplane.lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        log("another bench/dataplane run holds the 187xx ports; waiting for it")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    busy = [p for p in [BACKEND_PORT] + [b + o for b in [MIN_BASE, GEN_BASE] + [VARIANT_BASE + 10 * i for i in range(7)]
+                                         for o in range(3)] if port_open(p)]
+    if busy:
+        raise SystemExit(f"ports already in use by something else: {busy}")
     atexit.register(cleanup)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -1111,6 +1124,94 @@ def main() -> int:
             for k, d in list(diff.items())[:8]:
                 log(f"   {k}: generated {d['generated']!r} / variant {d['variant']!r}")
 
+    def write_part(protocols: list[str], final: bool) -> None:
+        """Writes the part file for the protocols measured so far (a time budget that stops the
+        run keeps them)."""
+        # entries: ratios are medians of per-round ratios (each round runs every configuration back
+        # to back, so a burst of load from other processes hits both sides of a ratio alike)
+        entries, md = [], []
+        md.append(f"### Data plane (target 7): generated vs minimal hand-written configuration\n\n"
+                  f"wrk -t{a.threads} -c{a.connections} -d{duration:g}s --latency against one route to a loopback NGINX "
+                  f"backend (upstream keepalive), HTTP, HTTPS and HTTPS with a client certificate; {runs} rounds, each "
+                  f"running every configuration back to back in rotating order. **ratio** = median of the per-round "
+                  f"ratios generated/minimal (range in brackets); rps and p99 are medians over the rounds, with "
+                  f"min–max. **CPU/req** = CPU time of the gateway's NGINX workers per request (/proc schedstat), "
+                  f"less sensitive to the shared machine's load than rps; its ratio is minimal/generated "
+                  f"(capacity, like rps).\n")
+        summary = {}
+
+        def paired(gv, mv):
+            rs = [x / y for x, y in zip(gv, mv)]
+            return statistics.median(rs), min(rs), max(rs)
+
+        for p in protocols:
+            m = results["minimal"][p]
+            for s in slots:
+                if s.name == "minimal" or not results[s.name][p]:
+                    continue
+                g = results[s.name][p]
+                sm = summary.setdefault(s.name, {}).setdefault(p, {})
+                for metric, unit, target, better in (("rps", "rps", 0.97, "ge"), ("p99_ms", "ms", 1.05, "le"),
+                                                     ("cpu_us_per_req", "µs", 0.97, "ge")):
+                    gv = [r[metric] for r in g]
+                    mv = [r[metric] for r in m]
+                    gs, ms = stats(gv), stats(mv)
+                    ratio, lo, hi = paired(mv, gv) if metric == "cpu_us_per_req" else paired(gv, mv)
+                    met = ratio >= target if better == "ge" else ratio <= target
+                    sm[metric] = {"value": gs["median"], "baseline": ms["median"], "ratio": round(ratio, 4),
+                                  "ratio_of_medians": round((ms["median"] / gs["median"]) if metric == "cpu_us_per_req"
+                                                            else (gs["median"] / ms["median"]), 4),
+                                  "met": met, "stats": gs, "baseline_stats": ms,
+                                  "round_ratio_min": round(lo, 4), "round_ratio_max": round(hi, 4)}
+                if s.name != "generated":
+                    continue
+                for metric, short, unit, target in (("rps", "rps", "rps", "ratio >= 0.97"), ("p99_ms", "p99", "ms", "ratio <= 1.05")):
+                    e = sm[metric]
+                    entries.append({
+                        "id": f"dataplane-{p}-{short}", "target_no": 7,
+                        "what": {"http": "HTTP", "https": "HTTPS", "mtls": "HTTPS with a client certificate"}[p]
+                                + " through the generated config, " + ("requests/s" if short == "rps" else "p99 latency"),
+                        "value": round(e["value"], 3), "unit": unit, "baseline": round(e["baseline"], 3),
+                        "baseline_what": "minimal hand-written config (same workers, keepalive, log format, TLS settings), "
+                                         "interleaved in the same run; ratio = median of per-round ratios",
+                        "ratio": e["ratio"], "target": target, "met": e["met"],
+                        "stats": {k: round(v, 3) if isinstance(v, float) else v for k, v in e["stats"].items()},
+                        "extra": {"round_ratio_min": e["round_ratio_min"], "round_ratio_max": e["round_ratio_max"],
+                                  "ratio_of_medians": e["ratio_of_medians"],
+                                  "cpu_per_request_ratio": sm["cpu_us_per_req"]["ratio"]},
+                    })
+        for p in protocols:
+            md.append(f"\n#### {p}\n\n| configuration | rps median (min–max) | rps ratio | p99 ms median (min–max) | p99 ratio | "
+                      f"CPU/req µs median (min–max) | CPU ratio | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+            mr, mp, mc = (stats([r[k] for r in results["minimal"][p]]) for k in ("rps", "p99_ms", "cpu_us_per_req"))
+            md.append(f"| minimal | {mr['median']:,.0f} ({mr['min']:,.0f}–{mr['max']:,.0f}) | 1 | {mp['median']:.2f} "
+                      f"({mp['min']:.2f}–{mp['max']:.2f}) | 1 | {mc['median']:.1f} ({mc['min']:.1f}–{mc['max']:.1f}) | 1 | {mr['runs']} |")
+            for s in slots:
+                if s.name == "minimal" or p not in summary.get(s.name, {}):
+                    continue
+                r_, q_, c_ = (summary[s.name][p][k] for k in ("rps", "p99_ms", "cpu_us_per_req"))
+                md.append(f"| {s.name} | {r_['value']:,.0f} ({r_['stats']['min']:,.0f}–{r_['stats']['max']:,.0f}) | "
+                          f"**{r_['ratio']:.3f}** ({r_['round_ratio_min']:.3f}–{r_['round_ratio_max']:.3f}) | "
+                          f"{q_['value']:.2f} ({q_['stats']['min']:.2f}–{q_['stats']['max']:.2f}) | "
+                          f"**{q_['ratio']:.3f}** ({q_['round_ratio_min']:.3f}–{q_['round_ratio_max']:.3f}) | "
+                          f"{c_['value']:.1f} ({c_['stats']['min']:.1f}–{c_['stats']['max']:.1f}) | "
+                          f"**{c_['ratio']:.3f}** ({c_['round_ratio_min']:.3f}–{c_['round_ratio_max']:.3f}) | {r_['stats']['runs']} |")
+        loads = [r["load1"] for d in results.values() for l in d.values() for r in l]
+        md.append(f"\nTargets: rps ratio ≥ 0.97, p99 ratio ≤ 1.05. 1-minute load average during the runs: "
+                  f"{min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} CPUs (shared machine).\n")
+        doc = {"part": "dataplane", "seconds": round(time.monotonic() - t0, 1), "benchmarks": entries,
+               "markdown": "\n".join(md) + "\n",
+               "runs": {s: {p: l for p, l in d.items()} for s, d in results.items()},
+               "variants": {v.name: {"preserving": v.preserving, "what": v.what} for v in variants},
+               "summary": summary, "check": check,
+               "settings": {"runs": runs, "duration_s": duration, "threads": a.threads, "connections": a.connections,
+                            "protocols": protocols}}
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        with open(a.out, "w") as f:
+            json.dump(doc, f, indent=1)
+        if final:
+            print(doc["markdown"])
+
     # measurements, interleaved
     results: dict[str, dict[str, list[dict]]] = {s.name: {p: [] for p in protocols} for s in slots}
     measured = [s for s in slots if not (a.no_minimal_generated and variants and s.name == "generated")]
@@ -1125,91 +1226,10 @@ def main() -> int:
                 results[s.name][p].append(res)
                 log(f"{p:5} round {i + 1}/{runs} {s.name:28} {res['rps']:9,.0f} rps  p99 {res['p99_ms']:6.2f} ms  "
                     f"{res['cpu_us_per_req']:6.1f} µs CPU/req (backend {res['backend_cpu_us_per_req']:5.1f})  load {res['load1']:.1f}")
+        write_part(protocols[:protocols.index(p) + 1], final=p == protocols[-1])
 
-    # entries: ratios are medians of per-round ratios (each round runs every configuration back
-    # to back, so a burst of load from other processes hits both sides of a ratio alike)
-    entries, md = [], []
-    md.append(f"### Data plane (target 7): generated vs minimal hand-written configuration\n\n"
-              f"wrk -t{a.threads} -c{a.connections} -d{duration:g}s --latency against one route to a loopback NGINX "
-              f"backend (upstream keepalive), HTTP, HTTPS and HTTPS with a client certificate; {runs} rounds, each "
-              f"running every configuration back to back in rotating order. **ratio** = median of the per-round "
-              f"ratios generated/minimal (range in brackets); rps and p99 are medians over the rounds, with "
-              f"min–max. **CPU/req** = CPU time of the gateway's NGINX workers per request (/proc schedstat), "
-              f"less sensitive to the shared machine's load than rps; its ratio is minimal/generated "
-              f"(capacity, like rps).\n")
-    summary = {}
-
-    def paired(gv, mv):
-        rs = [x / y for x, y in zip(gv, mv)]
-        return statistics.median(rs), min(rs), max(rs)
-
-    for p in protocols:
-        m = results["minimal"][p]
-        for s in slots:
-            if s.name == "minimal" or not results[s.name][p]:
-                continue
-            g = results[s.name][p]
-            sm = summary.setdefault(s.name, {}).setdefault(p, {})
-            for metric, unit, target, better in (("rps", "rps", 0.97, "ge"), ("p99_ms", "ms", 1.05, "le"),
-                                                 ("cpu_us_per_req", "µs", 0.97, "ge")):
-                gv = [r[metric] for r in g]
-                mv = [r[metric] for r in m]
-                gs, ms = stats(gv), stats(mv)
-                ratio, lo, hi = paired(mv, gv) if metric == "cpu_us_per_req" else paired(gv, mv)
-                met = ratio >= target if better == "ge" else ratio <= target
-                sm[metric] = {"value": gs["median"], "baseline": ms["median"], "ratio": round(ratio, 4),
-                              "ratio_of_medians": round((ms["median"] / gs["median"]) if metric == "cpu_us_per_req"
-                                                        else (gs["median"] / ms["median"]), 4),
-                              "met": met, "stats": gs, "baseline_stats": ms,
-                              "round_ratio_min": round(lo, 4), "round_ratio_max": round(hi, 4)}
-            if s.name != "generated":
-                continue
-            for metric, short, unit, target in (("rps", "rps", "rps", "ratio >= 0.97"), ("p99_ms", "p99", "ms", "ratio <= 1.05")):
-                e = sm[metric]
-                entries.append({
-                    "id": f"dataplane-{p}-{short}", "target_no": 7,
-                    "what": {"http": "HTTP", "https": "HTTPS", "mtls": "HTTPS with a client certificate"}[p]
-                            + " through the generated config, " + ("requests/s" if short == "rps" else "p99 latency"),
-                    "value": round(e["value"], 3), "unit": unit, "baseline": round(e["baseline"], 3),
-                    "baseline_what": "minimal hand-written config (same workers, keepalive, log format, TLS settings), "
-                                     "interleaved in the same run; ratio = median of per-round ratios",
-                    "ratio": e["ratio"], "target": target, "met": e["met"],
-                    "stats": {k: round(v, 3) if isinstance(v, float) else v for k, v in e["stats"].items()},
-                    "extra": {"round_ratio_min": e["round_ratio_min"], "round_ratio_max": e["round_ratio_max"],
-                              "ratio_of_medians": e["ratio_of_medians"],
-                              "cpu_per_request_ratio": sm["cpu_us_per_req"]["ratio"]},
-                })
-    for p in protocols:
-        md.append(f"\n#### {p}\n\n| configuration | rps median (min–max) | rps ratio | p99 ms median (min–max) | p99 ratio | "
-                  f"CPU/req µs median (min–max) | CPU ratio | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|")
-        mr, mp, mc = (stats([r[k] for r in results["minimal"][p]]) for k in ("rps", "p99_ms", "cpu_us_per_req"))
-        md.append(f"| minimal | {mr['median']:,.0f} ({mr['min']:,.0f}–{mr['max']:,.0f}) | 1 | {mp['median']:.2f} "
-                  f"({mp['min']:.2f}–{mp['max']:.2f}) | 1 | {mc['median']:.1f} ({mc['min']:.1f}–{mc['max']:.1f}) | 1 | {mr['runs']} |")
-        for s in slots:
-            if s.name == "minimal" or p not in summary.get(s.name, {}):
-                continue
-            r_, q_, c_ = (summary[s.name][p][k] for k in ("rps", "p99_ms", "cpu_us_per_req"))
-            md.append(f"| {s.name} | {r_['value']:,.0f} ({r_['stats']['min']:,.0f}–{r_['stats']['max']:,.0f}) | "
-                      f"**{r_['ratio']:.3f}** ({r_['round_ratio_min']:.3f}–{r_['round_ratio_max']:.3f}) | "
-                      f"{q_['value']:.2f} ({q_['stats']['min']:.2f}–{q_['stats']['max']:.2f}) | "
-                      f"**{q_['ratio']:.3f}** ({q_['round_ratio_min']:.3f}–{q_['round_ratio_max']:.3f}) | "
-                      f"{c_['value']:.1f} ({c_['stats']['min']:.1f}–{c_['stats']['max']:.1f}) | "
-                      f"**{c_['ratio']:.3f}** ({c_['round_ratio_min']:.3f}–{c_['round_ratio_max']:.3f}) | {r_['stats']['runs']} |")
-    loads = [r["load1"] for d in results.values() for l in d.values() for r in l]
-    md.append(f"\nTargets: rps ratio ≥ 0.97, p99 ratio ≤ 1.05. 1-minute load average during the runs: "
-              f"{min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} CPUs (shared machine).\n")
-    doc = {"part": "dataplane", "seconds": round(time.monotonic() - t0, 1), "benchmarks": entries,
-           "markdown": "\n".join(md) + "\n",
-           "runs": {s: {p: l for p, l in d.items()} for s, d in results.items()},
-           "variants": {v.name: {"preserving": v.preserving, "what": v.what} for v in variants},
-           "summary": summary, "check": check,
-           "settings": {"runs": runs, "duration_s": duration, "threads": a.threads, "connections": a.connections,
-                        "protocols": protocols}}
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with open(a.out, "w") as f:
-        json.dump(doc, f, indent=1)
-    print(doc["markdown"])
     return 0
+
 
 
 if __name__ == "__main__":
