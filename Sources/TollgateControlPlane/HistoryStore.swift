@@ -19,6 +19,10 @@ public final class HistoryStore: @unchecked Sendable {
     let directory: String
     var blobs: String { (directory as NSString).appendingPathComponent("blobs") }
     private let lock = NSLock()
+    /// The blobs each Gateway's index refers to, as last saved or read; nil until the indexes
+    /// on disk were read once.
+    private var referenced: [String: Set<String>] = [:]
+    private var readIndexes = false
 
     public init(directory: String) {
         self.directory = directory
@@ -60,22 +64,23 @@ public final class HistoryStore: @unchecked Sendable {
             do {
                 try prepare()
                 var entries: [Entry] = []
+                var hashes = Set<String>()
                 let reports = history.recordedReports
-                for snap in history.all {
+                for v in history.versions {
                     var files: [String: FileRef] = [:]
-                    // The history knows every kept file's hash: kept versions are not hashed again on each save.
-                    let known = history.fileHashes(version: snap.version) ?? [:]
-                    for (path, f) in snap.files.files {
-                        let hash = known[path] ?? f.sha256
-                        let blob = (blobs as NSString).appendingPathComponent(hash)
-                        if !FileManager.default.fileExists(atPath: blob) {
-                            guard PrivateFile.replace(f.contents, at: blob, mode: 0o600) else { throw StoreError("cannot write \(blob)") }
+                    // The history knows every kept file's hash: nothing is hashed or rebuilt here,
+                    // and only contents without a blob yet (the new version's) are read.
+                    for (path, ref) in v.files {
+                        let blob = (blobs as NSString).appendingPathComponent(ref.sha256)
+                        if hashes.insert(ref.sha256).inserted, !FileManager.default.fileExists(atPath: blob) {
+                            guard let contents = history.contents(sha256: ref.sha256),
+                                  PrivateFile.replace(contents, at: blob, mode: 0o600) else { throw StoreError("cannot write \(blob)") }
                         }
-                        files[path] = FileRef(sha256: hash, mode: f.mode)
+                        files[path] = FileRef(sha256: ref.sha256, mode: ref.mode)
                     }
-                    entries.append(Entry(version: snap.version, digest: snap.digest, createdAt: snap.createdAt, trigger: snap.trigger,
-                                         inputGenerations: snap.inputGenerations, files: files,
-                                         reports: (reports[snap.version] ?? []).map {
+                    entries.append(Entry(version: v.version, digest: v.digest, createdAt: v.createdAt, trigger: v.trigger,
+                                         inputGenerations: v.inputGenerations, files: files,
+                                         reports: (reports[v.version] ?? []).map {
                                              Report(agentID: $0.agentID, outcome: $0.outcome.rawValue, message: $0.message, dryRun: $0.dryRun)
                                          }))
                 }
@@ -84,6 +89,7 @@ public final class HistoryStore: @unchecked Sendable {
                 e.dateEncodingStrategy = .iso8601
                 let data = try e.encode(Index(gateway: history.gateway, floor: history.floor, snapshots: entries))
                 guard PrivateFile.replace(data, at: indexPath(history.gateway), mode: 0o600) else { throw StoreError("cannot write the index of \(history.gateway)") }
+                referenced[history.gateway] = hashes
                 if collect { collectGarbage() }
             } catch {
                 // Persisting is best effort: the in-memory history stays authoritative.
@@ -172,12 +178,17 @@ public final class HistoryStore: @unchecked Sendable {
         return data
     }
 
+    /// Deletes the blobs no index refers to. The indexes on disk are read once (they may hold
+    /// Gateways this process has not saved); after that, what each save wrote is known.
     private func collectGarbage() {
-        var referenced = Set<String>()
-        for index in indexes() {
-            for e in index.snapshots { for f in e.files.values { referenced.insert(f.sha256) } }
+        if !readIndexes {
+            for index in indexes() where referenced[index.gateway] == nil {
+                referenced[index.gateway] = Set(index.snapshots.flatMap { $0.files.values.map(\.sha256) })
+            }
+            readIndexes = true
         }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: blobs)) ?? [] where !referenced.contains(name) {
+        let live = referenced.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: blobs)) ?? [] where !live.contains(name) {
             try? FileManager.default.removeItem(atPath: (blobs as NSString).appendingPathComponent(name))
         }
     }

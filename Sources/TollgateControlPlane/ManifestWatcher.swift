@@ -65,6 +65,9 @@ public struct ManifestWatcher: Provider {
         for w in state.warnings { logger.warning("\(w)") }
         saveGenerations(provider.knownGenerations)
         await deliver(ProviderUpdate(store: state.store, changed: state.changed))
+        // Decoding, rendering and publishing free most of what they allocate; hand it back to the
+        // system once the update is done, so the resident size is what the controller holds.
+        HeapTrim.releaseFreeMemory()
     }
 
     private func loadGenerations() -> [ObjectKey: Int64] {

@@ -128,4 +128,56 @@ import TollgateSnapshot
         #expect(Self.keyAddress(restored.latest, Self.routeKey) != nil)
         #expect(Self.keyAddress(restored.snapshot(version: 1), Self.routeKey) == Self.keyAddress(restored.latest, Self.routeKey))
     }
+
+    /// Version `n` of a large Gateway: one big file where route `n % routes` has its path edited,
+    /// plus a small file.
+    static func large(_ n: Int, edited route: Int, routes: Int = 400) -> FileSet {
+        var text = ""
+        for r in 0..<routes { text += "location /route-\(r)\(r == route ? "-v\(n)" : "") { proxy_pass http://backend-\(r); }\n" }
+        return FileSet(files: ["http.conf": RenderedFile(text), "nginx.conf": RenderedFile("include http.conf;\n")])
+    }
+
+    @Test("older versions of a large edited file are held as deltas, read back byte-identical, also after eviction, a revert and a restore")
+    func olderContentsAreDeltas() throws {
+        var h = SnapshotHistory(gateway: "default/gw", capacity: 10)
+        var published: [UInt64: FileSet] = [:]
+        for n in 1...25 {
+            let files = Self.large(n, edited: (n * 7) % 400)
+            let s = h.publish(files: files, trigger: "edit \(n)", at: Self.t0)
+            published[try #require(s).version] = files
+        }
+        // A revert to an evicted version's content, and to a kept older version's content.
+        for n in [3, 20] {
+            let files = Self.large(n, edited: (n * 7) % 400)
+            let s = h.publish(files: files, trigger: "revert to \(n)", at: Self.t0)
+            published[try #require(s).version] = files
+        }
+        #expect(h.versions.count == 10)
+        for s in h.all {
+            #expect(s.files == published[s.version], "version \(s.version)")
+            #expect(s.digest == published[s.version]!.digest)
+            #expect(h.snapshot(version: s.version)?.files == published[s.version])
+            #expect(h.fileHashes(version: s.version) == published[s.version]!.fileHashes)
+        }
+        // Ten versions of a ~24 KB file: one held whole, the others as a few dozen bytes each.
+        let whole = Self.large(1, edited: 0).files["http.conf"]!.contents.count
+        #expect(h.distinctContentBytes > 9 * whole)
+        #expect(h.storedContentBytes < 2 * whole, "stored \(h.storedContentBytes) bytes for \(h.distinctContentBytes)")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("history-deltas-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        HistoryStore(directory: dir.path).save(h)
+        let restored = try #require(HistoryStore(directory: dir.path).load(capacity: 10)["default/gw"])
+        #expect(restored.all.map(\.files) == h.all.map(\.files))
+        #expect(restored.storedContentBytes < 2 * whole)
+        // Blobs hold whole contents, one per distinct content.
+        let blobs = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("blobs").path)
+        #expect(blobs.count == h.distinctContentCount)
+        for v in h.versions {
+            for ref in v.files.values {
+                let data = try Data(contentsOf: dir.appendingPathComponent("blobs/\(ref.sha256)"))
+                #expect(RenderedFile(data: data).sha256 == ref.sha256)
+            }
+        }
+    }
 }
