@@ -163,8 +163,12 @@ def aggregate(parts_dir: str, quick: bool, commit_id: str, machine_line: str) ->
             if i not in ids and not (quick and i in QUICK_SKIPS):
                 missing.append((i, p["part"]))
     ok = all(p["status"] == "ok" for p in parts)
+    # Parts that say which build they measured (the pipeline part does): a debug figure must not
+    # pass for a release one.
+    builds = sorted({p["build"] for p in parts if isinstance(p.get("build"), str)})
     result = {
         "machine": machine_line, "commit": commit_id, "quick": quick,
+        "build": builds[0] if len(builds) == 1 else (", ".join(builds) if builds else None),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "parts": {p["part"]: {"status": p["status"], "seconds": p.get("seconds")} for p in parts},
         "benchmarks": entries,
@@ -176,7 +180,10 @@ def aggregate(parts_dir: str, quick: bool, commit_id: str, machine_line: str) ->
 def markdown(result: dict, parts: list[dict]) -> str:
     out = ["# Tollgate benchmarks", "",
            f"- machine: {result['machine']}", f"- commit: {result['commit']}",
-           f"- quick: {'yes' if result['quick'] else 'no'}", f"- date: {result['date']}", ""]
+           f"- quick: {'yes' if result['quick'] else 'no'}", f"- date: {result['date']}"]
+    if result.get("build"):
+        out.append(f"- build: **{result['build']}**")
+    out.append("")
     out += ["## Parts", "", "| part | status | seconds |", "|---|---|---|"]
     for p in parts:
         out.append(f"| {p['part']} | {p['status']} | {fmt(p.get('seconds'))} |")

@@ -143,7 +143,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: base) }
         let parts = base.appendingPathComponent("parts")
         try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
-        let pipeline: [String: Any] = ["part": "pipeline", "seconds": 3.0, "markdown": "### pipeline tables\n", "benchmarks": [
+        let pipeline: [String: Any] = ["part": "pipeline", "build": "debug", "seconds": 3.0, "markdown": "### pipeline tables\n", "benchmarks": [
             ["id": "pipeline-yaml-10k", "value": 0.8, "unit": "s", "target": "value < 1 s", "met": false],
             ["id": "one-route-publish-10k", "value": 60.0, "unit": "ms", "target": "value < 0.05 s", "met": true],
             ["id": "decode-yaml-10k", "value": 0.5, "unit": "s", "baseline": 0.2, "target": "ratio <= 2"],
@@ -158,6 +158,7 @@ import Testing
         #expect(r.status == 1, "a failed part makes the exit status 1: \(r.stdout) \(r.stderr)")
         let latest = try JSONSerialization.jsonObject(with: Data(contentsOf: base.appendingPathComponent("latest.json"))) as? [String: Any] ?? [:]
         #expect(latest["commit"] as? String == "abc1234" && latest["quick"] as? Bool == true)
+        #expect(latest["build"] as? String == "debug", "a debug part's figures are labelled debug")
         #expect((latest["machine"] as? String ?? "").contains("CPUs"))
         var met: [String: Bool] = [:]
         var ratio: [String: Double] = [:]
@@ -176,6 +177,7 @@ import Testing
         #expect(missing.contains("edit-to-served-1k") && missing.contains("dataplane-mtls-p99") && missing.contains("pipeline-json-10k"))
         #expect(!missing.contains("pipeline-yaml-50k"), "quick runs do not measure 50k")
         let md = try String(contentsOf: base.appendingPathComponent("latest.md"), encoding: .utf8)
+        #expect(md.contains("- build: **debug**"))
         #expect(md.contains("| pipeline | ok |") && md.contains("**Failed:** exited with status 3") && md.contains("### pipeline tables"))
         #expect(md.contains("| 1 | pipeline-yaml-10k |") || md.contains("| — | pipeline-yaml-10k |"))
     }
