@@ -943,7 +943,7 @@ def main() -> int:
                     help="single: one listener per port (the guides' shape, default); sni: a second listener "
                          "(other.example.com) on every port, so the SNI/Host check (421) can refuse")
     ap.add_argument("--runs", type=int)
-    ap.add_argument("--duration", type=float)
+    ap.add_argument("--duration", type=int)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--check", action="store_true", help="compare variants' responses with the generated config's")
@@ -1131,7 +1131,7 @@ def main() -> int:
         # to back, so a burst of load from other processes hits both sides of a ratio alike)
         entries, md = [], []
         md.append(f"### Data plane (target 7): generated vs minimal hand-written configuration\n\n"
-                  f"wrk -t{a.threads} -c{a.connections} -d{duration:g}s --latency against one route to a loopback NGINX "
+                  f"wrk -t{a.threads} -c{a.connections} -d{duration:g}s{shortened} --latency against one route to a loopback NGINX "
                   f"backend (upstream keepalive), HTTP, HTTPS and HTTPS with a client certificate; {runs} rounds, each "
                   f"running every configuration back to back in rotating order. **ratio** = median of the per-round "
                   f"ratios generated/minimal (range in brackets); rps and p99 are medians over the rounds, with "
@@ -1215,10 +1215,23 @@ def main() -> int:
     # measurements, interleaved
     results: dict[str, dict[str, list[dict]]] = {s.name: {p: [] for p in protocols} for s in slots}
     measured = [s for s in slots if not (a.no_minimal_generated and variants and s.name == "generated")]
+    warm = 2
+    shortened = ""
+    budget = float(os.environ.get("BENCH_BUDGET_SECONDS") or 0)
+    if budget:
+        # scripts/bench.sh gives each part a budget: shorten the runs to fit rather than be killed
+        left = budget - (time.monotonic() - t0) - 5
+        per_wrk = 0.4                                   # wrk start-up and parsing
+        slots_runs = len(protocols) * len(measured)
+        fit = (left / slots_runs - 1 - per_wrk) / runs - per_wrk
+        if fit < duration:
+            shortened = f" (shortened from {duration:g} s to fit the part's {budget:g} s budget: too short to mean much)"
+            warm, duration = 1, max(1, int(fit))
+            log(f"budget {budget:g} s: runs shortened to {duration:g} s")
     for p in protocols:
         env = wrk_env(p, certs, shim)
         for s in measured:              # warm-up: upstream keepalive pools, session caches
-            wrk(url(s, p), 2, a.threads, a.connections, env, s, backend_master)
+            wrk(url(s, p), warm, a.threads, a.connections, env, s, backend_master)
         for i in range(runs):
             order = measured[i % len(measured):] + measured[:i % len(measured)]
             for s in order:
