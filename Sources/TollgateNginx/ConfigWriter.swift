@@ -7,8 +7,8 @@ import TollgateModel
 ///
 /// Layout of a Gateway's directory (all paths relative; NGINX runs with `-c DIR/nginx.conf`, so
 /// includes and certificate paths resolve against DIR, and `-p RUNTIME` for pid, logs and temp):
-/// `nginx.conf`, `http.conf`, `maps.conf`, `upstreams.conf`, `servers/port-N.conf` (the port's
-/// default server when no listener has it, then one include per server block, in order),
+/// `nginx.conf`, `http.conf`, `maps.conf`, `upstreams.conf`, `servers/port-N.conf` (the port's SNI
+/// check maps, its default server when no listener has it, then one include per server block, in order),
 /// `servers/port-N/HOST.conf` (one server block — a hostname — with the maps that choose its
 /// locations' rules: a change to one route rewrites only the files of its hostnames),
 /// `certs/NS_NAME.crt|.key` (keys 0600), `ca/ID.pem`.
@@ -31,22 +31,25 @@ public struct ConfigWriter: Sendable {
         files.files["maps.conf"] = RenderedFile(try maps(ir))
         files.files["upstreams.conf"] = RenderedFile(try upstreams(ir))
         for p in ir.ports {
+            let check = SNICheck(p)
             let before = previous.flatMap { prev in
                 prev.ir.ports.first { $0.port == p.port }.flatMap { Self.sameServerContext($0, prev.ir, p, ir) ? $0 : nil }
             }
+            let beforeCheck = before.map(SNICheck.init)
             var oldServers: [String: ServerIR] = [:]
             for s in before?.servers ?? [] { oldServers[Self.serverFile(port: p.port, hostname: s.hostname)] = s }
             var paths: [String] = []
             for server in p.servers {
                 let path = Self.serverFile(port: p.port, hostname: server.hostname)
                 paths.append(path)
-                if oldServers[path] == server, let file = previous?.files.files[path] {
+                if oldServers[path] == server, beforeCheck?.variable(for: server.listener) == check.variable(for: server.listener),
+                   let file = previous?.files.files[path] {
                     files.files[path] = file
                 } else {
-                    files.files[path] = RenderedFile(try serverConfig(server, port: p, ir: ir))
+                    files.files[path] = RenderedFile(try serverConfig(server, port: p, check: check, ir: ir))
                 }
             }
-            files.files[Self.portFile(p.port)] = RenderedFile(try portConfig(p, ir: ir, serverFiles: paths))
+            files.files[Self.portFile(p.port)] = RenderedFile(try portConfig(p, check: check, ir: ir, serverFiles: paths))
         }
         for c in ir.certificates {
             try Self.checkFileID(c.id)
@@ -92,9 +95,10 @@ public struct ConfigWriter: Sendable {
         return "servers/port-\(port)/\(id).conf"
     }
 
-    /// Whether everything a server file is written from besides its `ServerIR` is the same.
+    /// Whether everything a server file is written from besides its `ServerIR` and its SNI check
+    /// variable is the same.
     static func sameServerContext(_ a: PortIR, _ aIR: GatewayIR, _ b: PortIR, _ bIR: GatewayIR) -> Bool {
-        a.port == b.port && a.https == b.https && a.frontend == b.frontend && (a.sniListeners == nil) == (b.sniListeners == nil)
+        a.port == b.port && a.https == b.https && a.frontend == b.frontend
             && aIR.gateway == bIR.gateway && aIR.bindAddresses == bIR.bindAddresses
     }
 
@@ -165,19 +169,6 @@ public struct ConfigWriter: Sendable {
             $0.line("\"\" $host;")
             $0.line("default $http_host;")
         }
-        for p in ir.ports {
-            guard let sni = p.sniListeners else { continue }
-            t.line()
-            t.line("# Port \(p.port): the listener the TLS SNI selected; \"\" when the client sent no SNI.")
-            try t.block("map $ssl_server_name \(Self.sniVariable(p.port))") { b throws(UnsafeValue) in
-                b.line("hostnames;")
-                b.line("default \(try NginxSyntax.quote(p.catchAllListener ?? "-", role: "listener name", .interpolated));")
-                b.line("\"\" \"\";")
-                for (h, l) in sni {
-                    b.line("\(try NginxSyntax.quote(h, role: "listener hostname")) \(try NginxSyntax.quote(l, role: "listener name", .interpolated));")
-                }
-            }
-        }
         for c in ir.headerConditions {
             t.line()
             t.comment("Header \(c.header) equals the value of a route's header match (case-sensitive).")
@@ -195,8 +186,6 @@ public struct ConfigWriter: Sendable {
         }
         return header(ir, "Maps") + t.text
     }
-
-    static func sniVariable(_ port: Int) -> String { "$tg_sni_listener_\(port)" }
 
     func upstreams(_ ir: GatewayIR) throws(UnsafeValue) -> String {
         var t = ConfigText()
@@ -221,15 +210,16 @@ public struct ConfigWriter: Sendable {
     }
 
     /// One server block and the maps of its locations (http context, included by the port file).
-    func serverConfig(_ s: ServerIR, port p: PortIR, ir: GatewayIR) throws(UnsafeValue) -> String {
+    func serverConfig(_ s: ServerIR, port p: PortIR, check: SNICheck, ir: GatewayIR) throws(UnsafeValue) -> String {
         var t = ConfigText()
         try locationMaps(&t, s.locationMaps)
-        try writeServer(&t, s, port: p, ir: ir, listenSuffix: p.https ? " ssl http2" : "")
+        try writeServer(&t, s, port: p, check: check, ir: ir, listenSuffix: p.https ? " ssl http2" : "")
         return header(ir, "Port \(p.port), hostname \(NginxSyntax.comment(s.hostname ?? "(any)")),") + t.text
     }
 
-    func portConfig(_ p: PortIR, ir: GatewayIR, serverFiles: [String]) throws(UnsafeValue) -> String {
+    func portConfig(_ p: PortIR, check: SNICheck, ir: GatewayIR, serverFiles: [String]) throws(UnsafeValue) -> String {
         var t = ConfigText()
+        try check.write(&t)
         let listenSuffix = p.https ? " ssl http2" : ""
         let hasCatchAll = p.servers.contains { $0.hostname == nil }
         if !hasCatchAll {
@@ -255,7 +245,7 @@ public struct ConfigWriter: Sendable {
         return header(ir, "Port \(p.port)") + t.text
     }
 
-    private func writeServer(_ t: inout ConfigText, _ s: ServerIR, port p: PortIR, ir: GatewayIR, listenSuffix: String) throws(UnsafeValue) {
+    private func writeServer(_ t: inout ConfigText, _ s: ServerIR, port p: PortIR, check: SNICheck, ir: GatewayIR, listenSuffix: String) throws(UnsafeValue) {
         t.comment("Listener \(s.listener), hostname \(s.hostname ?? "(any)")")
         try t.block("server") { b throws(UnsafeValue) in
             for a in ir.bindAddresses {
@@ -280,9 +270,9 @@ public struct ConfigWriter: Sendable {
                         b.line("ssl_verify_client optional_no_ca;")
                     }
                 }
-                if p.sniListeners != nil {
+                if let v = check.variable(for: s.listener) {
                     b.line("# The Host header must select the listener the SNI selected.")
-                    b.line("if (\(Self.sniVariable(p.port)) !~ \(try NginxSyntax.quote("^(\(NginxSyntax.regexLiteral(s.listener)))?$", role: "listener name"))) { return 421; }")
+                    b.line("if (\(v)) { return 421; }")
                 }
                 if p.frontend?.mode == .allowValidOnly {
                     b.block("location @tollgate_reject_client") { $0.line("return 444;") }
