@@ -28,13 +28,21 @@ public struct AgentClient: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         var backoff: Duration = .milliseconds(100)
+        // After a splice that did not fit the files on disk, one stream without splices: the
+        // controller then sends whole files.
+        var acceptSplices = true
         while !Task.isCancelled {
             let start = ContinuousClock.now
+            let accepting = acceptSplices
+            acceptSplices = true
             do {
-                try await runOnce()
+                try await runOnce(acceptSplices: accepting)
                 logger.info("stream to \(controller) ended; reconnecting")
             } catch is CancellationError {
                 return
+            } catch where SpliceMismatch.isCause(of: error) {
+                acceptSplices = false
+                logger.warning("stream to \(controller): \(error); reconnecting for whole files")
             } catch {
                 logger.warning("stream to \(controller) failed: \(error); reconnecting")
             }
@@ -71,12 +79,13 @@ public struct AgentClient: Sendable {
     }
 
     /// One stream: hello, then snapshots until the stream ends.
-    func runOnce() async throws {
+    func runOnce(acceptSplices: Bool = true) async throws {
         let live = try await applier.liveState()
         var hello = Tollgate_V1_Hello()
         hello.gateway = gateway
         hello.agentID = agentID
         hello.dryRun = dryRun
+        hello.acceptsSplices = acceptSplices
         hello.appliedVersion = live?.version ?? 0
         hello.appliedDigest = live?.recordedDigest ?? ""
         hello.fileHashes = live?.fileHashes ?? [:]
@@ -134,24 +143,58 @@ public struct AgentClient: Sendable {
 
     /// The full file set of a snapshot — its upserts, or the live tree with the delta applied — and
     /// the sha256 each file must have: the controller's for upserts, the live tree's for the rest.
+    ///
+    /// A spliced upsert is rebuilt from the live file at its path (`rebuild`); when that file is
+    /// not the splice's base, or the result not the file the controller hashed, nothing of the
+    /// version is used (`SpliceMismatch`).
     static func reconstruct(_ snap: Tollgate_V1_Snapshot, root: ConfigRoot) throws -> (FileSet, [String: String]) {
+        var base = FileSet()
+        var live: LiveState?
+        if !snap.full {
+            guard let l = try root.liveState() else { throw AgentError("delta for version \(snap.version) but nothing is live") }
+            guard l.version == snap.baseVersion else {
+                throw AgentError("delta for version \(snap.version) is based on version \(snap.baseVersion), but version \(l.version) is live")
+            }
+            base = try TreeReader.fileSet(of: l.directory)
+            base.files = base.files.filter { !Delta.isAgentOwned($0.key) && $0.key != ".tollgate-version" }
+            live = l
+        }
         var upserts: [String: RenderedFile] = [:]
         var claimed: [String: String] = [:]
         for u in snap.upserts {
             guard PathSafety.isSafe(u.path) else { throw AgentError("snapshot path \"\(u.path)\" leaves the config root") }
-            upserts[u.path] = RenderedFile(contents: u.contents, mode: UInt16(truncatingIfNeeded: u.mode))
+            let contents = u.hasSplice ? try rebuild(u, from: base.files[u.path]?.contents, full: snap.full) : u.contents
+            upserts[u.path] = RenderedFile(contents: contents, mode: UInt16(truncatingIfNeeded: u.mode))
             claimed[u.path] = u.sha256
         }
-        if snap.full { return (FileSet(files: upserts), claimed) }
-        guard let live = try root.liveState() else { throw AgentError("delta for version \(snap.version) but nothing is live") }
-        guard live.version == snap.baseVersion else {
-            throw AgentError("delta for version \(snap.version) is based on version \(snap.baseVersion), but version \(live.version) is live")
-        }
-        var base = try TreeReader.fileSet(of: live.directory)
-        base.files = base.files.filter { !Delta.isAgentOwned($0.key) && $0.key != ".tollgate-version" }
+        guard let live else { return (FileSet(files: upserts), claimed) }
         let files = Delta.apply(upserts: upserts, removals: snap.removals, to: base)
         for path in files.files.keys where claimed[path] == nil { claimed[path] = live.fileHashes[path] }
         return (files, claimed)
+    }
+
+    /// The whole file of a spliced upsert: runs of `base` (the live file at its path) between the
+    /// upsert's contents, checked against the splice's base sha256 before and the
+    /// upsert's sha256 after.
+    static func rebuild(_ u: Tollgate_V1_FileUpsert, from base: Data?, full: Bool) throws(SpliceMismatch) -> Data {
+        guard !full else { throw SpliceMismatch(path: u.path, reason: "a full version cannot carry a splice") }
+        guard let base else { throw SpliceMismatch(path: u.path, reason: "no live file to splice") }
+        guard RenderedFile(data: base).sha256 == u.splice.baseSha256 else {
+            throw SpliceMismatch(path: u.path, reason: "the live file is not the splice's base")
+        }
+        var copies: [Splice.Copy] = []
+        for r in u.splice.runs {
+            guard let before = Int(exactly: r.literalBefore), let offset = Int(exactly: r.baseOffset), let length = Int(exactly: r.length) else {
+                throw SpliceMismatch(path: u.path, reason: "a run does not fit the live file")
+            }
+            copies.append(Splice.Copy(literalBefore: before, baseOffset: offset, length: length))
+        }
+        guard let rebuilt = Splice(baseSHA256: u.splice.baseSha256, copies: copies, literal: u.contents).apply(to: base)
+        else { throw SpliceMismatch(path: u.path, reason: "a run does not fit the live file") }
+        guard RenderedFile(data: rebuilt).sha256 == u.sha256 else {
+            throw SpliceMismatch(path: u.path, reason: "the spliced file does not have the sha256 the controller sent")
+        }
+        return rebuilt
     }
 
     /// Most file hashes in one stream message; the rest follow in FileHashes continuations.
@@ -208,5 +251,19 @@ public struct AgentClient: Sendable {
         case .superseded: return nil
         }
         return r
+    }
+}
+
+/// A spliced upsert that cannot be rebuilt from the files on disk: the version is not used, and
+/// the agent reconnects once without splices so that the controller sends whole files.
+public struct SpliceMismatch: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot splice \(path): \(reason)" }
+
+    /// True when `error` is a mismatch, or an RPC error caused by one (a stream handler's error
+    /// may come back wrapped).
+    static func isCause(of error: any Error) -> Bool {
+        error is SpliceMismatch || (error as? RPCError)?.cause is SpliceMismatch
     }
 }

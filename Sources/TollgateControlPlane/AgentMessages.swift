@@ -11,11 +11,15 @@ public struct AgentHello: Sendable, Equatable {
     public var appliedDigest: String
     /// sha256 of each file the agent holds, by path.
     public var fileHashes: [String: String]
+    /// The agent rebuilds spliced upserts from the files it holds (`Splice`); false for agents
+    /// that predate splices, which only ever receive whole files.
+    public var acceptsSplices: Bool
 
     public init(gateway: GatewayRef, agentID: String, dryRun: Bool = false, appliedVersion: UInt64 = 0,
-                appliedDigest: String = "", fileHashes: [String: String] = [:]) {
+                appliedDigest: String = "", fileHashes: [String: String] = [:], acceptsSplices: Bool = false) {
         self.gateway = gateway; self.agentID = agentID; self.dryRun = dryRun
         self.appliedVersion = appliedVersion; self.appliedDigest = appliedDigest; self.fileHashes = fileHashes
+        self.acceptsSplices = acceptsSplices
     }
 }
 
@@ -34,11 +38,15 @@ public struct SnapshotDelivery: Sendable, Equatable {
     public var removals: [String]
     /// sha256 of upserted files, where known (computed from the contents otherwise).
     public var hashes: [String: String] = [:]
+    /// Upserts sent as a splice of the file the agent holds, by path: `upserts` still carries the
+    /// whole new file, and only its middle goes on the wire (`AgentWire`).
+    public var splices: [String: Splice] = [:]
 
     public static func == (a: SnapshotDelivery, b: SnapshotDelivery) -> Bool {
         a.gateway == b.gateway && a.version == b.version && a.digest == b.digest && a.full == b.full
             && a.baseVersion == b.baseVersion && a.trigger == b.trigger && a.removals == b.removals
             && a.upserts.map(\.path) == b.upserts.map(\.path) && a.upserts.map(\.file) == b.upserts.map(\.file)
+            && a.splices == b.splices
     }
 }
 

@@ -26,9 +26,23 @@ public enum AgentWire {
         msg.upserts = d.upserts.map { path, file in
             var u = Tollgate_V1_FileUpsert()
             u.path = path
-            u.contents = file.contents
             u.mode = UInt32(file.mode)
             u.sha256 = d.hashes[path] ?? file.sha256
+            if let splice = d.splices[path] {
+                u.contents = splice.literal
+                var s = Tollgate_V1_FileSplice()
+                s.baseSha256 = splice.baseSHA256
+                s.runs = splice.copies.map { c in
+                    var r = Tollgate_V1_BaseRun()
+                    r.literalBefore = UInt64(c.literalBefore)
+                    r.baseOffset = UInt64(c.baseOffset)
+                    r.length = UInt64(c.length)
+                    return r
+                }
+                u.splice = s
+            } else {
+                u.contents = file.contents
+            }
             return u
         }
         msg.removals = d.removals

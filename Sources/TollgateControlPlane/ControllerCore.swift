@@ -15,6 +15,8 @@ public actor ControllerCore {
     let metrics: ControllerMetrics?
     var reconciler: Reconciler
     var sessions: [Int: AgentSession] = [:]
+    /// Sessions whose agent said in its hello that it rebuilds spliced upserts.
+    var spliceSessions: Set<Int> = []
     var agentStates: [GatewayRef: GatewayAgentState] = [:]
     private var nextSessionID = 1
     /// Ports an agent could not bind, per Gateway, valid while the Gateway keeps that generation.
@@ -101,6 +103,7 @@ public actor ControllerCore {
         let id = nextSessionID
         nextSessionID += 1
         sessions[id] = AgentSession(id: id, hello: hello, outbox: cont)
+        if hello.acceptsSplices { spliceSessions.insert(id) }
         logger.info("agent \(hello.agentID) connected for \(hello.gateway) (applied version \(hello.appliedVersion)\(hello.dryRun ? ", dry-run" : ""))")
         reconciler.raiseFloor(gateway: hello.gateway, to: hello.appliedVersion)
         push(session: id)
@@ -121,6 +124,7 @@ public actor ControllerCore {
     }
 
     public func disconnect(session id: Int) {
+        spliceSessions.remove(id)
         if let s = sessions.removeValue(forKey: id) {
             // What a gone agent said about its NGINX is no longer known; the next one reports.
             if !sessions.values.contains(where: { $0.gateway == s.gateway }) { agentStates[s.gateway]?.notServing = nil }
@@ -169,11 +173,29 @@ public actor ControllerCore {
             gateway: s.gateway, version: latest.version, digest: latest.digest, full: full, baseVersion: s.appliedVersion,
             trigger: latest.trigger, upserts: delta.upserts.map { ($0, latest.files.files[$0]!) }, removals: delta.removals)
         delivery.hashes = targetHashes
+        if !full && spliceSessions.contains(id) {
+            delivery.splices = Self.splices(upserts: delta.upserts, of: latest.files, agentHashes: s.hashes, history: history)
+        }
         s.lastSentVersion = latest.version
         s.state = .applying(version: latest.version)
         sessions[id] = s
         s.outbox.yield(delivery)
-        logger.info("sent \(s.gateway) version \(latest.version) to \(s.agentID): \(delta.upserts.count) upserts, \(delta.removals.count) removals")
+        logger.info("sent \(s.gateway) version \(latest.version) to \(s.agentID): \(delta.upserts.count) upserts (\(delivery.splices.count) spliced), \(delta.removals.count) removals")
+    }
+
+    /// The upserts worth sending as a splice of the file the agent holds at the same path: those
+    /// whose base content the history still has (by the sha256 the agent reported) and for which
+    /// the middle is well under half the file (`Splice.plan`).
+    static func splices(upserts: [String], of files: FileSet, agentHashes: [String: String],
+                        history: SnapshotHistory) -> [String: Splice] {
+        var out: [String: Splice] = [:]
+        for path in upserts {
+            guard let target = files.files[path], target.contents.count >= Splice.minimumFileBytes,
+                  let baseHash = agentHashes[path], let base = history.contents(sha256: baseHash),
+                  let splice = Splice.plan(base: base, baseSHA256: baseHash, target: target.contents) else { continue }
+            out[path] = splice
+        }
+        return out
     }
 
     /// Records an agent's result for a version.

@@ -34,7 +34,8 @@ enum HelloValidation {
         }
         return .success(AgentHello(gateway: GatewayRef(namespace: parts[0], name: parts[1]), agentID: hello.agentID,
                                    dryRun: hello.dryRun, appliedVersion: hello.appliedVersion,
-                                   appliedDigest: hello.appliedDigest, fileHashes: hello.fileHashes))
+                                   appliedDigest: hello.appliedDigest, fileHashes: hello.fileHashes,
+                                   acceptsSplices: hello.acceptsSplices))
     }
 
     /// 1-256 printable ASCII characters without spaces (the default is `host:/config/root`), so an

@@ -38,7 +38,7 @@ public enum SnapshotParts {
                 var piece = upsert
                 piece.contents = upsert.contents.subdata(in: (upsert.contents.startIndex + offset)..<(upsert.contents.startIndex + end))
                 piece.continued = end < total
-                if offset > 0 { piece.sha256 = "" }
+                if offset > 0 { piece.sha256 = ""; piece.clearSplice() }
                 current.upserts.append(piece)
                 size += (end - offset) + overhead
                 offset = end

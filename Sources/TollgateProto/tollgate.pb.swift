@@ -161,6 +161,10 @@ public nonisolated struct Tollgate_V1_Hello: Sendable {
   /// More file hashes follow in FileHashes messages (the last has more = false).
   public var moreFileHashes: Bool = false
 
+  /// The agent rebuilds an upsert carrying a FileSplice from the file it holds. An agent that does
+  /// not say so only ever receives whole files.
+  public var acceptsSplices: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -200,6 +204,56 @@ public nonisolated struct Tollgate_V1_FileUpsert: Sendable {
   /// More contents of this path follow in the next upsert (same path), to be appended: large
   /// files are sent in pieces.
   public var continued: Bool = false
+
+  /// Set (on the first piece only) when `contents` is not the whole file but the new bytes to put
+  /// between runs of the file the agent holds at `path` (the base); `sha256` is still the whole
+  /// new file's. Only in deltas, only to agents whose hello says accepts_splices.
+  public var splice: Tollgate_V1_FileSplice {
+    get {_splice ?? Tollgate_V1_FileSplice()}
+    set {_splice = newValue}
+  }
+  /// Returns true if `splice` has been explicitly set.
+  public var hasSplice: Bool {self._splice != nil}
+  /// Clears the value of `splice`. Subsequent reads from it will return its default value.
+  public mutating func clearSplice() {self._splice = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _splice: Tollgate_V1_FileSplice? = nil
+}
+
+/// The new file = for each run in order, the next literal_before bytes of the upsert's contents,
+/// then `length` bytes of the base from `base_offset`; then the rest of the contents. (A kept common
+/// prefix and suffix are the first and the last run.) The agent checks the base's sha256 before and
+/// the result's after; on any mismatch it uses nothing of the version and starts over with a fresh
+/// hello without accepts_splices.
+public nonisolated struct Tollgate_V1_FileSplice: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Hex sha256 of the file the agent must hold at the path.
+  public var baseSha256: String = String()
+
+  public var runs: [Tollgate_V1_BaseRun] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Tollgate_V1_BaseRun: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var literalBefore: UInt64 = 0
+
+  public var baseOffset: UInt64 = 0
+
+  public var length: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -686,7 +740,7 @@ nonisolated extension Tollgate_V1_ControllerMessage: SwiftProtobuf.Message, Swif
 
 nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}gateway\0\u{3}agent_id\0\u{3}applied_version\0\u{3}applied_digest\0\u{3}file_hashes\0\u{3}dry_run\0\u{3}nginx_version\0\u{3}more_file_hashes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}gateway\0\u{3}agent_id\0\u{3}applied_version\0\u{3}applied_digest\0\u{3}file_hashes\0\u{3}dry_run\0\u{3}nginx_version\0\u{3}more_file_hashes\0\u{3}accepts_splices\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -702,6 +756,7 @@ nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
       case 6: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.nginxVersion) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.moreFileHashes) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.acceptsSplices) }()
       default: break
       }
     }
@@ -732,6 +787,9 @@ nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.moreFileHashes != false {
       try visitor.visitSingularBoolField(value: self.moreFileHashes, fieldNumber: 8)
     }
+    if self.acceptsSplices != false {
+      try visitor.visitSingularBoolField(value: self.acceptsSplices, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -744,6 +802,7 @@ nonisolated extension Tollgate_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.dryRun != rhs.dryRun {return false}
     if lhs.nginxVersion != rhs.nginxVersion {return false}
     if lhs.moreFileHashes != rhs.moreFileHashes {return false}
+    if lhs.acceptsSplices != rhs.acceptsSplices {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -786,7 +845,7 @@ nonisolated extension Tollgate_V1_FileHashes: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FileUpsert"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}contents\0\u{1}mode\0\u{1}sha256\0\u{1}continued\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}contents\0\u{1}mode\0\u{1}sha256\0\u{1}continued\0\u{1}splice\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -799,12 +858,17 @@ nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtob
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.mode) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.continued) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._splice) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.path.isEmpty {
       try visitor.visitSingularStringField(value: self.path, fieldNumber: 1)
     }
@@ -820,6 +884,9 @@ nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtob
     if self.continued != false {
       try visitor.visitSingularBoolField(value: self.continued, fieldNumber: 5)
     }
+    try { if let v = self._splice {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -829,6 +896,82 @@ nonisolated extension Tollgate_V1_FileUpsert: SwiftProtobuf.Message, SwiftProtob
     if lhs.mode != rhs.mode {return false}
     if lhs.sha256 != rhs.sha256 {return false}
     if lhs.continued != rhs.continued {return false}
+    if lhs._splice != rhs._splice {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tollgate_V1_FileSplice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FileSplice"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}base_sha256\0\u{1}runs\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.baseSha256) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.runs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.baseSha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseSha256, fieldNumber: 1)
+    }
+    if !self.runs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.runs, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tollgate_V1_FileSplice, rhs: Tollgate_V1_FileSplice) -> Bool {
+    if lhs.baseSha256 != rhs.baseSha256 {return false}
+    if lhs.runs != rhs.runs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tollgate_V1_BaseRun: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BaseRun"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}literal_before\0\u{3}base_offset\0\u{1}length\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.literalBefore) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.baseOffset) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.length) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.literalBefore != 0 {
+      try visitor.visitSingularUInt64Field(value: self.literalBefore, fieldNumber: 1)
+    }
+    if self.baseOffset != 0 {
+      try visitor.visitSingularUInt64Field(value: self.baseOffset, fieldNumber: 2)
+    }
+    if self.length != 0 {
+      try visitor.visitSingularUInt64Field(value: self.length, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tollgate_V1_BaseRun, rhs: Tollgate_V1_BaseRun) -> Bool {
+    if lhs.literalBefore != rhs.literalBefore {return false}
+    if lhs.baseOffset != rhs.baseOffset {return false}
+    if lhs.length != rhs.length {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -181,8 +181,10 @@ struct PipelineBenchmark {
         guard let history = await core.history(gateway: gw), let latest = history.latest else {
             throw BenchmarkFailure("\(gw) was not published")
         }
+        // An agent of this build: it rebuilds spliced upserts from the files it holds.
         let hello = AgentHello(gateway: gw, agentID: "bench", appliedVersion: latest.version, appliedDigest: latest.digest,
-                               fileHashes: history.fileHashes(version: latest.version) ?? latest.files.fileHashes)
+                               fileHashes: history.fileHashes(version: latest.version) ?? latest.files.fileHashes,
+                               acceptsSplices: true)
         let (session, stream) = await core.connect(hello: hello)
         var deliveries = stream.makeAsyncIterator()
         var out = OneRoute(label: Self.label(store.httpRoutes.count), routes: store.httpRoutes.count, publish: [], wireBytes: [],
