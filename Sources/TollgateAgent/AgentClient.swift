@@ -183,9 +183,14 @@ public struct AgentClient: Sendable {
             throw SpliceMismatch(path: u.path, reason: "the live file is not the splice's base")
         }
         var copies: [Splice.Copy] = []
+        var total = u.contents.count
         for r in u.splice.runs {
             guard let before = Int(exactly: r.literalBefore), let offset = Int(exactly: r.baseOffset), let length = Int(exactly: r.length) else {
                 throw SpliceMismatch(path: u.path, reason: "a run does not fit the live file")
+            }
+            total += min(length, SnapshotAssembler.maxBytes)
+            guard total <= SnapshotAssembler.maxBytes else {
+                throw SpliceMismatch(path: u.path, reason: "the spliced file would be larger than \(SnapshotAssembler.maxBytes) bytes")
             }
             copies.append(Splice.Copy(literalBefore: before, baseOffset: offset, length: length))
         }

@@ -68,58 +68,73 @@ public struct Splice: Sendable, Equatable {
 
     /// A splice turning `base` into `target`, whatever it costs: the common prefix and suffix are
     /// kept, and between them each target line continues the base run it follows or, when it is a
-    /// line found once in the base's middle, starts a run there; other lines are new bytes. O(n).
+    /// line found once in the base's middle, starts a run there; other lines are new bytes. O(n):
+    /// lines are found by a 64-bit hash and their bytes compared before a run is used.
     public static func make(base: Data, baseSHA256: String, target: Data) -> Splice {
-        let b = [UInt8](base), t = [UInt8](target)
         let (prefix, suffix) = commonEnds(base: base, target: target)
         var builder = Builder()
-        builder.copy(from: 0, length: prefix)
-        let baseMiddle = prefix..<(b.count - suffix), targetMiddle = prefix..<(t.count - suffix)
-        // Lines of the base's middle found once there (and long enough to mean something).
-        var anchors: [ArraySlice<UInt8>: Int] = [:]
-        var seen: Set<ArraySlice<UInt8>> = []
-        for line in lines(b, in: baseMiddle) where line.count >= 8 {
-            let key = b[line]
-            if seen.insert(key).inserted { anchors[key] = line.lowerBound } else { anchors[key] = nil }
-        }
-        var cursor: Int?  // where in the base the current run continues
-        for line in lines(t, in: targetMiddle) {
-            let text = t[line]
-            if let c = cursor, c + text.count <= baseMiddle.upperBound, b[c..<(c + text.count)] == text {
-                builder.copy(from: c, length: text.count)
-                cursor = c + text.count
-            } else if let at = anchors[text] {
-                builder.copy(from: at, length: text.count)
-                cursor = at + text.count
-            } else {
-                builder.add(text)
-                cursor = nil
+        base.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            target.withUnsafeBytes { (t: UnsafeRawBufferPointer) in
+                builder.copy(from: 0, length: prefix)
+                let baseEnd = b.count - suffix
+                // Lines of the base's middle found once there (and long enough to mean something),
+                // by hash; a hash seen twice is no anchor.
+                var anchors: [UInt64: Int] = [:]
+                forEachLine(b, from: prefix, to: baseEnd) { start, end in
+                    guard end - start >= 8 else { return }
+                    let h = hash(b, start, end)
+                    if anchors[h] == nil { anchors[h] = start } else { anchors[h] = -1 }
+                }
+                var cursor = -1  // where in the base the current run continues (-1: none)
+                forEachLine(t, from: prefix, to: t.count - suffix) { start, end in
+                    let n = end - start
+                    if cursor >= 0, cursor + n <= baseEnd, equal(b, cursor, t, start, n) {
+                        builder.copy(from: cursor, length: n)
+                        cursor += n
+                    } else if n >= 8, let at = anchors[hash(t, start, end)], at >= 0, at + n <= baseEnd, equal(b, at, t, start, n) {
+                        builder.copy(from: at, length: n)
+                        cursor = at + n
+                    } else {
+                        builder.add(t, start, end)
+                        cursor = -1
+                    }
+                }
+                builder.copy(from: baseEnd, length: suffix)
             }
         }
-        builder.copy(from: b.count - suffix, length: suffix)
         return builder.splice(baseSHA256: baseSHA256)
     }
 
-    /// Ranges of the lines (each with its newline, the last maybe without) of `bytes` in `range`.
-    static func lines(_ bytes: [UInt8], in range: Range<Int>) -> [Range<Int>] {
-        var out: [Range<Int>] = []
-        var start = range.lowerBound
-        var i = range.lowerBound
-        while i < range.upperBound {
-            if bytes[i] == UInt8(ascii: "\n") {
-                out.append(start..<(i + 1))
+    /// Calls `body` with the bounds of each line (with its newline; the last maybe without) of
+    /// `bytes[from..<to]`.
+    static func forEachLine(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int, _ body: (Int, Int) -> Void) {
+        var start = from
+        var i = from
+        while i < to {
+            if bytes[i] == 0x0A {
+                body(start, i + 1)
                 start = i + 1
             }
             i += 1
         }
-        if start < range.upperBound { out.append(start..<range.upperBound) }
-        return out
+        if start < to { body(start, to) }
+    }
+
+    /// FNV-1a over `bytes[start..<end]`.
+    static func hash(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in start..<end { h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+
+    static func equal(_ a: UnsafeRawBufferPointer, _ i: Int, _ b: UnsafeRawBufferPointer, _ j: Int, _ n: Int) -> Bool {
+        memcmp(a.baseAddress! + i, b.baseAddress! + j, n) == 0
     }
 
     /// Collects copies and new bytes, joining adjacent runs of the base into one.
     struct Builder {
         var copies: [Copy] = []
-        var literal: [UInt8] = []
+        var literal = Data()
         var pendingLiteral = 0
         /// The run being extended (not yet in `copies`).
         var run: (offset: Int, length: Int)?
@@ -134,10 +149,10 @@ public struct Splice: Sendable, Equatable {
             }
         }
 
-        mutating func add(_ bytes: ArraySlice<UInt8>) {
+        mutating func add(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
             closeRun()
-            literal += bytes
-            pendingLiteral += bytes.count
+            literal.append(contentsOf: bytes[start..<end])
+            pendingLiteral += end - start
         }
 
             mutating func closeRun() {
@@ -149,7 +164,7 @@ public struct Splice: Sendable, Equatable {
 
         mutating func splice(baseSHA256: String) -> Splice {
             closeRun()
-            return Splice(baseSHA256: baseSHA256, copies: copies, literal: Data(literal))
+            return Splice(baseSHA256: baseSHA256, copies: copies, literal: literal)
         }
     }
 
