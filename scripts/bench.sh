@@ -69,7 +69,7 @@ mkdir -p "$work" "$parts"
 rm -f "$parts"/*.json "$parts"/*.status "$parts"/*.log
 
 if [ "$quick" = 1 ]; then
-  b_pipeline=${BENCH_BUDGET_PIPELINE:-60}; b_process=${BENCH_BUDGET_PROCESS:-75}; b_dataplane=${BENCH_BUDGET_DATAPLANE:-35}
+  b_pipeline=${BENCH_BUDGET_PIPELINE:-35}; b_process=${BENCH_BUDGET_PROCESS:-95}; b_dataplane=${BENCH_BUDGET_DATAPLANE:-40}
 else
   b_pipeline=${BENCH_BUDGET_PIPELINE:-300}; b_process=${BENCH_BUDGET_PROCESS:-1080}; b_dataplane=${BENCH_BUDGET_DATAPLANE:-360}
 fi
