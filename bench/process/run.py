@@ -9,7 +9,7 @@ Ids: edit-to-served-1k, churn-200-edits (a 1k-route deployment); edit-to-served-
 controller-rss-10k, agent-rss (a 10k-route deployment); ngf-shape (NGF's reconfiguration shape).
 Workloads come from bench/workload.py (shapes in bench/README.md). Ports: Gateways 18500–18549,
 their bare-NGINX copies +50, the backend 18600. Everything started is stopped on exit, also on
-Ctrl-C. Writes the part file described in /work/notes/bench-interface.md (`process.json`).
+Ctrl-C. Writes the part file described in bench/README.md (`process.json`).
 """
 from __future__ import annotations
 
