@@ -87,7 +87,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         let counts = routes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         print("routes  gateways  decode_ms  graph_ms  render_ms  rerender_unchanged_ms(rendered)  one_route_changed_ms(rendered)  nginx_bytes")
         for n in counts {
-            let yaml = Self.manifests(routes: n, gateways: gateways, hostnames: hostnames)
+            let yaml = GeneratedRoutes.manifests(routes: n, gateways: gateways, hostnames: hostnames)
             var t = Date()
             let decoded = ManifestDecoder().decode(text: yaml, file: "generated.yaml")
             var store = Store()
@@ -150,25 +150,6 @@ struct BenchmarkCommand: AsyncParsableCommand {
     }
 
     private func ms(since t: Date) -> Double { Date().timeIntervalSince(t) * 1000 }
-
-    /// A GatewayClass, `gateways` Gateways with an HTTP listener, `routes` HTTPRoutes spread over
-    /// them and over `hostnames` hostnames each, one Service + EndpointSlice per 10 routes.
-    static func manifests(routes: Int, gateways: Int, hostnames: Int) -> String {
-        var y = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: bench}\nspec: {controllerName: \(Tollgate.controllerName)}\n"
-        for g in 0..<gateways {
-            y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw\(g), namespace: bench}\nspec:\n  gatewayClassName: bench\n  listeners: [{name: http, port: \(10000 + g), protocol: HTTP}]\n"
-        }
-        let services = max(1, routes / 10)
-        for s in 0..<services {
-            y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: svc\(s), namespace: bench}\nspec: {ports: [{name: http, port: 80}]}\n"
-            y += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc\(s)-1, namespace: bench, labels: {kubernetes.io/service-name: svc\(s)}}\naddressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.0.\(s / 250).\(s % 250 + 1)]}]\n"
-        }
-        for r in 0..<routes {
-            let g = r % gateways, h = (r / gateways) % hostnames
-            y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r\(r), namespace: bench}\nspec:\n  parentRefs: [{name: gw\(g)}]\n  hostnames: [h\(h).example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /api/r\(r)}}, {path: {type: Exact, value: /x/r\(r)}, headers: [{name: X-Version, value: v\(r % 3)}]}]\n    backendRefs: [{name: svc\(r % services), port: 80}]\n"
-        }
-        return y
-    }
 
     /// A ConfigMap of about `bytes` bytes: one ~100-byte key per line (about 10k keys per MiB).
     static func configMap(bytes: Int) -> String {

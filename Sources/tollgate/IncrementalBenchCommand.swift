@@ -26,7 +26,7 @@ struct IncrementalBenchCommand: AsyncParsableCommand {
     var historyStore = false
 
     func run() async throws {
-        let yaml = BenchmarkCommand.manifests(routes: routes, gateways: gateways, hostnames: hostnames)
+        let yaml = GeneratedRoutes.manifests(routes: routes, gateways: gateways, hostnames: hostnames)
         let decoded = ManifestDecoder().decode(text: yaml, file: "generated.yaml")
         guard decoded.errors.isEmpty else { throw ValidationError("generated manifests must decode: \(decoded.errors.prefix(3))") }
         var store = Store()

@@ -18,7 +18,7 @@ import TollgateSnapshot
     @Test("one-route change: one Gateway republished, the delta is one small server file")
     func oneRouteChange() async throws {
         let routes = Self.benchmark ? 10_000 : 400, gateways = Self.benchmark ? 10 : 4, hostnames = Self.benchmark ? 50 : 10
-        let decoded = ManifestDecoder().decode(text: Self.manifests(routes: routes, gateways: gateways, hostnames: hostnames), file: "bench.yaml")
+        let decoded = ManifestDecoder().decode(text: GeneratedRoutes.manifests(routes: routes, gateways: gateways, hostnames: hostnames), file: "bench.yaml")
         #expect(decoded.errors.isEmpty)
         var store = Store()
         for (o, _) in decoded.objects { store.upsert(o) }
@@ -64,25 +64,5 @@ import TollgateSnapshot
         var out: [GatewayRef: UInt64] = [:]
         for g in await core.gatewayNames { out[g] = await core.history(gateway: g)?.latest?.version }
         return out
-    }
-
-    /// The shape of `tollgate benchmark`'s generated input: one HTTP listener per Gateway, routes
-    /// spread over Gateways and hostnames, each with a PathPrefix match and an Exact match with a
-    /// header, one Service and EndpointSlice per 10 routes.
-    static func manifests(routes: Int, gateways: Int, hostnames: Int) -> String {
-        var y = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: bench}\nspec: {controllerName: \(Tollgate.controllerName)}\n"
-        for g in 0..<gateways {
-            y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw\(g), namespace: bench}\nspec:\n  gatewayClassName: bench\n  listeners: [{name: http, port: \(10000 + g), protocol: HTTP}]\n"
-        }
-        let services = max(1, routes / 10)
-        for s in 0..<services {
-            y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: svc\(s), namespace: bench}\nspec: {ports: [{name: http, port: 80}]}\n"
-            y += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc\(s)-1, namespace: bench, labels: {kubernetes.io/service-name: svc\(s)}}\naddressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.0.\(s / 250).\(s % 250 + 1)]}]\n"
-        }
-        for r in 0..<routes {
-            let g = r % gateways, h = (r / gateways) % hostnames
-            y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r\(r), namespace: bench}\nspec:\n  parentRefs: [{name: gw\(g)}]\n  hostnames: [h\(h).example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /api/r\(r)}}, {path: {type: Exact, value: /x/r\(r)}, headers: [{name: X-Version, value: v\(r % 3)}]}]\n    backendRefs: [{name: svc\(r % services), port: 80}]\n"
-        }
-        return y
     }
 }

@@ -138,7 +138,7 @@ import TollgateSnapshot
 
         init(routes: Int = 300) async throws {
             let decoded = ManifestDecoder().decode(
-                text: IncrementalBenchmarkTests.manifests(routes: routes, gateways: 1, hostnames: 1), file: "splice.yaml")
+                text: GeneratedRoutes.manifests(routes: routes, gateways: 1, hostnames: 1), file: "splice.yaml")
             #expect(decoded.errors.isEmpty)
             var store = Store()
             for (o, _) in decoded.objects { store.upsert(o) }
