@@ -26,9 +26,11 @@ from harness import (Proc, atomic_write, cmdline, kill_strays, live_probe_socket
                      pid_alive, probe, proc_status, read_pid, stop_leftover_nginx, wait_until)
 
 # Ports of this part: Gateways 185xx, bare-NGINX copies of them +BARE_OFFSET, backends 186xx.
-GATEWAY_PORT_BASE = 18500
+# BENCH_PORT_SHIFT moves them all (two runs side by side, each with its own --work directory).
+PORT_SHIFT = int(os.environ.get("BENCH_PORT_SHIFT", "0") or 0)
+GATEWAY_PORT_BASE = 18500 + PORT_SHIFT
 BARE_OFFSET = 50
-BACKEND_PORT = 18600
+BACKEND_PORT = 18600 + PORT_SHIFT
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

@@ -8,7 +8,7 @@
 Ids: edit-to-served-1k, churn-200-edits (a 1k-route deployment); edit-to-served-10k, idle-cpu-10k,
 controller-rss-10k, agent-rss (a 10k-route deployment); ngf-shape (NGF's reconfiguration shape).
 Workloads come from bench/workload.py (shapes in bench/README.md). Ports: Gateways 18500–18549,
-their bare-NGINX copies +50, the backend 18600. Everything started is stopped on exit, also on
+their bare-NGINX copies +50, the backend 18600 (all moved by $BENCH_PORT_SHIFT). Everything started is stopped on exit, also on
 Ctrl-C. Writes the part file described in bench/README.md (`process.json`).
 """
 from __future__ import annotations
@@ -196,8 +196,8 @@ def run_10k(env: Env, a, want: set, out: list, notes: list, budget: Budget, late
 def run_ngf(env: Env, a, want: set, out: list, notes: list, budget: Budget, later: float) -> None:
     from cluster import Workload
     from measures import ngf_shape
-    from common import GATEWAY_PORT_BASE
-    wl = Workload(env, "ngf", ["--ngf", "--gateway-port-base", str(GATEWAY_PORT_BASE + 40), "--backend-port", "18600",
+    from common import BACKEND_PORT, GATEWAY_PORT_BASE
+    wl = Workload(env, "ngf", ["--ngf", "--gateway-port-base", str(GATEWAY_PORT_BASE + 40), "--backend-port", str(BACKEND_PORT),
                                "--seed", "1"])
     log("ngf-shape: 150 namespace files at once")
     r = ngf_shape(env, wl)
