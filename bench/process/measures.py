@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 from cluster import Cluster, LogStamper, ProbeSampler, RootWatcher, Workload
-from common import (BARE_OFFSET, BareNginx, Env, cpu_percent, cpu_ticks, http_status, log, poll, rss_mib,
-                    wait_until)
+from common import (BARE_OFFSET, BareNginx, Env, count_in_file, cpu_percent, cpu_ticks, http_status, log, poll,
+                    rss_mib, wait_until)
 
 
 def stage(env: Env, name: str, text: str) -> str:
@@ -216,50 +216,147 @@ def parse_wrk(out: str) -> dict:
     return r
 
 
-def churn(env: Env, c: Cluster, wl: Workload, edits: int = 200, every: float = 0.01, route: int = 0,
-          stable_route: Optional[int] = None, timeout: float = 120) -> dict:
-    """`edits` rewrites of route `route`'s file, one each `every` s, under wrk on a route of the
-    same Gateway that does not change, until the last edit is served and the probe answers the
-    newest version (+1 s). Baseline: the same wrk load for as long against bare NGINX on the
-    final files, reloaded as many times as Tollgate's agent reloaded, each SIGHUP at the moment
-    (relative to the first edit) the agent's NGINX logged its SIGHUP."""
+class CpuSampler(threading.Thread):
+    """Samples, every `interval` s, the CPU ticks of some processes (name → pid) and the machine's
+    busy ticks (/proc/stat, all cores): `share(names, t0, t1)` is their CPU in % of one core over
+    [t0, t1] (time.monotonic()), "machine" the whole machine's (all processes, up to 100 × cores)."""
+
+    def __init__(self, pids: dict, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.pids, self.interval = dict(pids), interval
+        self.samples: list[tuple[float, dict]] = []
+        self._halt = threading.Event()
+
+    @staticmethod
+    def machine_ticks() -> int:
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:]]
+            return sum(v) - v[3] - (v[4] if len(v) > 4 else 0)      # all but idle and iowait
+        except (OSError, ValueError):
+            return 0
+
+    def sample(self) -> None:
+        ticks = {name: cpu_ticks(pid) or 0 for name, pid in self.pids.items()}
+        ticks["machine"] = self.machine_ticks()
+        self.samples.append((time.monotonic(), ticks))
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.sample()
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+        self.sample()
+
+    def share(self, names: list[str], t0: float, t1: float) -> Optional[float]:
+        """% of one core the named processes used between the samples around [t0, t1]."""
+        before = [s for s in self.samples if s[0] <= t0]
+        after = [s for s in self.samples if s[0] >= t1]
+        if not before or not after:
+            return None
+        (a, ta), (b, tb) = before[-1], after[0]
+        if b <= a:
+            return None
+        return cpu_percent(sum(tb.get(n, 0) - ta.get(n, 0) for n in names), b - a)
+
+
+class PathPoller(threading.Thread):
+    """GET `path` every `interval` s on a new connection until `stop()` (or until it answers 200
+    when `until_ok`): stamps the first 200. Both arms of the churn poll like this."""
+
+    def __init__(self, port: int, path: str, host: str, interval: float = 0.02, until_ok: bool = True):
+        super().__init__(daemon=True)
+        self.port, self.path, self.host, self.interval, self.until_ok = port, path, host, interval, until_ok
+        self.ok_at: Optional[float] = None
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            if http_status(self.port, self.path, self.host) == 200 and self.ok_at is None:
+                self.ok_at = time.monotonic()
+                if self.until_ok:
+                    return
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+
+
+def last_published(c: Cluster, gw: str) -> int:
+    """The newest version of `gw` the controller's log says it published (0 if none)."""
+    try:
+        with open(c.controller.logfile, errors="replace") as f:
+            found = re.findall(rf"published {re.escape(gw)} version (\d+)", f.read())
+    except OSError:
+        return 0
+    return int(found[-1]) if found else 0
+
+
+def agent_applied(c: Cluster, gw: str, version: int) -> bool:
+    return count_in_file(c.agents[gw].logfile, f"version {version}: applied") > 0
+
+
+def churn_tollgate(env: Env, c: Cluster, wl: Workload, first: int, edits: int, every: float, route: int,
+                   stable: int, timeout: float) -> dict:
+    """One churn run on Tollgate: `edits` rewrites of route `route`'s file (paths /c{first}…), one
+    each `every` s, under wrk on route `stable` of the same Gateway, until the last edit is served
+    and the probe answers the newest published version applied by the agent (+1 s). While wrk runs
+    the harness only reads log files, the probe socket and the polled path (no `tollgate` CLI
+    process, which would load the machine in this arm only); the status checks come after."""
     g = wl.gateway_of(route)
     gw = f"{workload_gw_ns(wl)}/gw-{g}"
-    stable = stable_route if stable_route is not None else route + wl.args.gateways
     port = wl.layout.ports(g)["http"]
     spath, shost = f"/r{stable}", wl.route_host(stable)
-    if http_status(port, spath, shost) != 200:
-        raise RuntimeError(f"churn: stable route {spath} ({shost}) is not served before the run")
-    texts = [wl.route_file(route, f"/c{n}/r{route}") for n in range(1, edits + 1)]
-    staged = [stage(env, f"c{n}-{fname}", text) for n, (fname, text) in enumerate(texts)]
-    snaps0 = c.snapshots().get(gw, [])
-    v0 = snaps0[-1]["version"] if snaps0 else 0
+    root = c.roots[gw]
+    texts = [wl.route_file(route, f"/c{first + n}/r{route}") for n in range(edits)]
+    staged = [stage(env, f"c{first + n}-{fname}", text) for n, (fname, text) in enumerate(texts)]
+    v0 = last_published(c, gw)
     reloads0, hups0 = c.reloads(gw), c.nginx_sighups(gw)
-    hups = LogStamper(os.path.join(c.roots[gw], "runtime", "error.log"), "(SIGHUP) received")
-    hups.start()
+    elog = os.path.join(root, "runtime", "error.log")
+    hups, downs = LogStamper(elog, "(SIGHUP) received"), LogStamper(elog, "gracefully shutting down")
+    cpu = CpuSampler({"controller": c.controller.pid, "agent": c.agents[gw].pid})
+    for t in (hups, downs, cpu):
+        t.start()
     w = Wrk(port, spath, shost)
+    last_path = f"/c{first + edits - 1}/r{route}"
+    poller = PathPoller(port, last_path, wl.route_host(route))
     problems = []
     try:
         time.sleep(1.0)
         t0 = time.monotonic()
+        poller.start()
         for n, src in enumerate(staged):
             os.rename(src, os.path.join(wl.dir, texts[n][0]))
             rest = t0 + (n + 1) * every - time.monotonic()
             if rest > 0:
                 time.sleep(rest)
         t_written = time.monotonic() - t0
-        last_path = f"/c{edits}/r{route}"
-        ok, t1 = poll(lambda: http_status(port, last_path, wl.route_host(route)) == 200, timeout, interval=0.02)
-        served_after = (t1 - t0) if ok else None
-        if not ok:
+        poller.join(timeout)
+        poller.stop()
+        served_after = (poller.ok_at - t0) if poller.ok_at else None
+        if served_after is None:
             problems.append(f"the last edit was not served within {timeout:.0f} s")
-        # Settled: the probe answers the newest version (only the probe socket is asked meanwhile).
-        wait_until(lambda: c.converged(), timeout, interval=0.25)
+
+        def settled():
+            v = last_published(c, gw)
+            a = c.probe(gw)
+            return v > v0 and a is not None and a[0] == v and agent_applied(c, gw, v)
+        if not wait_until(settled, timeout, interval=0.05):
+            problems.append(f"the newest version was not applied and probed within {timeout:.0f} s")
+        # The last reload's old workers have closed their idle connections (counted by wrk).
+        if not wait_until(lambda: shut_down(hups.stamps, downs.stamps), 30, interval=0.05):
+            problems.append("the last reload's old workers did not shut down within 30 s")
         time.sleep(1.0)
         res = w.stop()
     finally:
         w.kill()
-        hups.stop()
+        poller.stop()
+        for t in (hups, downs, cpu):
+            t.stop()
     snaps = c.snapshots().get(gw, [])
     newest = snaps[-1] if snaps else None
     applied = bool(newest and newest["agents"].get(c.agent_id(gw)) == "applied")
@@ -267,47 +364,137 @@ def churn(env: Env, c: Cluster, wl: Workload, edits: int = 200, every: float = 0
     probe_ok = bool(newest and ans and ans[0] == newest["version"])
     programmed, why = c.programmed(gw)
     reloads, sighups = c.reloads(gw) - reloads0, c.nginx_sighups(gw) - hups0
-    versions = [r for r in snaps if r["version"] > v0]
-    offsets = [t - t0 for t in hups.stamps]
-    # Baseline: bare NGINX, same final files, same wrk load for as long, as many reloads.
-    bare = BareNginx(env, f"{c.name}-churn", list(wl.layout.ports(g).values()))
-    bare.load(os.path.join(c.roots[gw], "current"))
-    bare.start()
+    return {"gateway": gw, "edits": edits, "written_in": t_written, "served_after": served_after,
+            "reloads": reloads, "sighups": sighups, "versions": len([r for r in snaps if r["version"] > v0]),
+            "applied": applied, "probe_ok": probe_ok, "programmed": programmed, "programmed_why": why,
+            "wrk": res, "offsets": [t - t0 for t in hups.stamps], "problems": problems,
+            "reload_windows": reload_windows(hups.stamps, downs.stamps, cpu, ["controller", "agent"], t0),
+            "seconds": res["seconds"], "poll_path": last_path, "poll_host": wl.route_host(route)}
+
+
+def reload_windows(hups: list[float], downs: list[float], cpu: CpuSampler, names: list[str], t0: float) -> list[dict]:
+    """Per SIGHUP: when the old workers began to shut down (the moment idle keep-alive connections
+    are closed: the read errors wrk counts happen then), and the CPU of `names` and of the whole
+    machine from the SIGHUP to 0.3 s after that moment."""
+    out = []
+    for i, h in enumerate(hups):
+        nxt = hups[i + 1] if i + 1 < len(hups) else float("inf")
+        d = next((x for x in downs if h <= x < nxt), None)
+        end = (d if d is not None else h + 1.0) + 0.3
+        out.append({"hup": h - t0, "down_after": None if d is None else d - h,
+                    "cpu": cpu.share(names, h, end) if names else None, "machine": cpu.share(["machine"], h, end)})
+    return out
+
+
+def shut_down(hups: list[float], downs: list[float]) -> bool:
+    """The old workers of the last reload logged "gracefully shutting down" (the moment they close
+    idle keep-alive connections: the read errors wrk counts happen then)."""
+    return not hups or any(d >= hups[-1] for d in downs)
+
+
+def churn_bare(bare: BareNginx, port: int, spath: str, shost: str, poll_path: str, poll_host: str,
+               offsets: list[float], seconds: float, poll_for: Optional[float]) -> dict:
+    """The baseline of one churn run: bare NGINX (the same files), the same wrk load, a SIGHUP at
+    each of Tollgate's offsets from the start, each after an `nginx -t` started early enough to end
+    before it (as the agent tests before it signals), the same path polling while Tollgate's arm
+    polled (`poll_for` s); wrk runs for at least as long as Tollgate's and until the last reload's
+    old workers have shut down (+1 s), so that every reload's failed requests are counted."""
+    elog = os.path.join(bare.rt, "error.log")
+    hups, downs = LogStamper(elog, "(SIGHUP) received"), LogStamper(elog, "gracefully shutting down")
+    cpu = CpuSampler({})
+    ts = time.monotonic()
+    bare.test()
+    lead = 3 * (time.monotonic() - ts)      # nginx -t takes longer under wrk's load
+    for t in (hups, downs, cpu):
+        t.start()
+    h0 = bare.reloads_logged()
+    wb = Wrk(port + BARE_OFFSET, spath, shost)
+    poller = PathPoller(port + BARE_OFFSET, poll_path, poll_host, until_ok=False)
+    late = []
     try:
-        if http_status(port + BARE_OFFSET, spath, shost) != 200:
-            raise RuntimeError("churn: bare NGINX does not serve the stable route")
-        h0 = bare.reloads_logged()
-        wb = Wrk(port + BARE_OFFSET, spath, shost)
-        try:
-            time.sleep(1.0)
-            tb = time.monotonic()
-            t_test = 0.0
-            for off in offsets:
-                # nginx -t first (its duration as last measured, doubled), SIGHUP at the moment.
-                rest = tb + off - 2 * t_test - time.monotonic()
-                if rest > 0:
-                    time.sleep(rest)
-                ts = time.monotonic()
-                bare.test()
-                t_test = time.monotonic() - ts
-                rest = tb + off - time.monotonic()
-                if rest > 0:
-                    time.sleep(rest)
-                bare.hup()
-            rest = wb.t_start + res["seconds"] - time.monotonic()
+        time.sleep(1.0)
+        tb = time.monotonic()
+        poller.start()
+        for off in offsets:
+            if poll_for is not None and off > poll_for:
+                poller.stop()
+            rest = tb + off - lead - time.monotonic()
             if rest > 0:
                 time.sleep(rest)
-            bres = wb.stop()
-        finally:
-            wb.kill()
-        wait_until(lambda: bare.reloads_logged() - h0 >= len(offsets), 10)
-        bare_reloads = bare.reloads_logged() - h0
+            ts = time.monotonic()
+            bare.test()
+            lead = max(lead, 2 * (time.monotonic() - ts))
+            rest = tb + off - time.monotonic()
+            if rest > 0:
+                time.sleep(rest)
+            else:
+                late.append(-rest)
+            bare.hup()
+        if poll_for is not None:
+            rest = tb + poll_for - time.monotonic()
+            if rest > 0:
+                time.sleep(rest)
+        poller.stop()
+        wait_until(lambda: shut_down(hups.stamps, downs.stamps), 30, interval=0.05)
+        rest = max(wb.t_start + seconds, time.monotonic() + 1.0) - time.monotonic()
+        time.sleep(rest)
+        bres = wb.stop()
+    finally:
+        wb.kill()
+        poller.stop()
+        for t in (hups, downs, cpu):
+            t.stop()
+    wait_until(lambda: bare.reloads_logged() - h0 >= len(offsets), 10)
+    return {"wrk": bres, "reloads": bare.reloads_logged() - h0, "offsets": [t - tb for t in hups.stamps],
+            "late": late, "reload_windows": reload_windows(hups.stamps, downs.stamps, cpu, [], tb)}
+
+
+def churn(env: Env, c: Cluster, wl: Workload, edits: int = 200, every: float = 0.01, route: int = 0,
+          stable_route: Optional[int] = None, timeout: float = 120, rounds: int = 1,
+          stop_at: Optional[float] = None) -> dict:
+    """`rounds` churn runs (see churn_tollgate), each paired with its baseline: bare NGINX on the
+    final files under the same wrk load for as long, reloaded as many times as Tollgate's NGINX
+    logged a SIGHUP, each at the same moment relative to the first edit. The order alternates
+    (Tollgate first in rounds 1, 3, …; the baseline first in rounds 2, 4, …, replaying the previous
+    round's moments), so that the shared machine's drifting load falls on both arms alike. A round
+    starts only when `stop_at` (time.monotonic()) leaves time for it; the first always runs."""
+    g = wl.gateway_of(route)
+    gw = f"{workload_gw_ns(wl)}/gw-{g}"
+    stable = stable_route if stable_route is not None else route + wl.args.gateways
+    port = wl.layout.ports(g)["http"]
+    spath, shost = f"/r{stable}", wl.route_host(stable)
+    if http_status(port, spath, shost) != 200:
+        raise RuntimeError(f"churn: stable route {spath} ({shost}) is not served before the run")
+    bare = BareNginx(env, f"{c.name}-churn", list(wl.layout.ports(g).values()))
+    out: dict = {"gateway": gw, "edits": edits, "rounds": [], "problems": []}
+    try:
+        prev = None
+        for r in range(rounds):
+            t_round = time.monotonic()
+            if r and stop_at is not None and time.monotonic() + out["round_seconds"] > stop_at:
+                out["problems"].append(f"stopped after {r} of {rounds} rounds: the part's time budget")
+                break
+            tollgate_first = r % 2 == 0 or prev is None
+            row: dict = {"order": "tollgate, bare" if tollgate_first else "bare, tollgate"}
+            if not tollgate_first:
+                row["bare"] = churn_bare(bare, port, spath, shost, prev["poll_path"], prev["poll_host"],
+                                         prev["offsets"], prev["seconds"], prev["served_after"])
+            t = churn_tollgate(env, c, wl, 1 + r * edits, edits, every, route, stable, timeout)
+            if bare.proc is None:
+                bare.load(os.path.join(c.roots[gw], "current"))
+                bare.start()
+                if http_status(port + BARE_OFFSET, spath, shost) != 200:
+                    raise RuntimeError("churn: bare NGINX does not serve the stable route")
+            if tollgate_first:
+                row["bare"] = churn_bare(bare, port, spath, shost, t["poll_path"], t["poll_host"], t["offsets"],
+                                         t["seconds"], t["served_after"])
+            row["tollgate"] = t
+            prev = t
+            out["rounds"].append(row)
+            out["round_seconds"] = time.monotonic() - t_round
     finally:
         bare.stop()
-    return {"gateway": gw, "edits": edits, "written_in": t_written, "served_after": served_after,
-            "reloads": reloads, "sighups": sighups, "versions": len(versions), "applied": applied, "probe_ok": probe_ok,
-            "programmed": programmed, "programmed_why": why, "wrk": res, "bare_wrk": bres,
-            "bare_reloads": bare_reloads, "offsets": offsets, "problems": problems}
+    return out
 
 
 # ---------------------------------------------------------------- 6. NGF's shape
