@@ -1,4 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
@@ -70,7 +80,7 @@ public struct AgentClient: Sendable {
             if host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." }) {
                 target = .ipv4(host: host, port: port)
             } else if host.contains(":") {
-                target = .ipv6(host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+                target = .ipv6(host: host.trimmed(where: { $0 == "[" || $0 == "]" }), port: port)
             } else {
                 target = .dns(host: host, port: port)
             }

@@ -1,4 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Why an agent operation failed before or while touching the disk or NGINX.
 public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {

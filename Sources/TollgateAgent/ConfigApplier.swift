@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 import TollgateSnapshot
 
 /// Applies snapshots to the config root and NGINX, atomically and provably:
@@ -219,7 +224,7 @@ public actor ConfigApplier {
         // 3. nginx -t.
         let verdict: String?
         do {
-            verdict = try await binary.test(configFile: (staging as NSString).appendingPathComponent(FileSet.mainConfig),
+            verdict = try await binary.test(configFile: PathText.join(staging, FileSet.mainConfig),
                                             prefix: root.runtimeDirectory, errorLog: root.errorLog, displayRoot: staging)
         } catch {
             verdict = "cannot run nginx -t: \(error)"

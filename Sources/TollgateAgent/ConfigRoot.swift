@@ -1,4 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 import TollgateSnapshot
 
 /// The agent's directory layout:
@@ -25,7 +35,7 @@ public struct ConfigRoot: Sendable, Equatable {
     public init(path: String, runtimeDirectory: String? = nil) {
         let abs = Self.absolute(path)
         self.path = abs
-        self.runtimeDirectory = runtimeDirectory.map(Self.absolute) ?? (abs as NSString).appendingPathComponent("runtime")
+        self.runtimeDirectory = runtimeDirectory.map(Self.absolute) ?? PathText.join(abs, "runtime")
     }
 
     public var versionsDirectory: String { join(path, "versions") }
@@ -56,7 +66,7 @@ public struct ConfigRoot: Sendable, Equatable {
     /// The name (inside `versions/`) of the live version directory, or nil when nothing is live.
     public func liveDirectoryName() -> String? {
         guard let target = DurableFiles.readSymlink(currentLink) else { return nil }
-        let name = (target as NSString).lastPathComponent
+        let name = PathText.lastComponent(target)
         return DurableFiles.isDirectory(join(versionsDirectory, name)) ? name : nil
     }
 
@@ -125,5 +135,5 @@ public struct ConfigRoot: Sendable, Equatable {
         return url.standardizedFileURL.path
     }
 
-    private func join(_ a: String, _ b: String) -> String { (a as NSString).appendingPathComponent(b) }
+    private func join(_ a: String, _ b: String) -> String { PathText.join(a, b) }
 }

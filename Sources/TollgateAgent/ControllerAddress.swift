@@ -1,4 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where the agent finds its controller: `unix:///PATH` or `https://HOST:PORT` (mutual TLS).
 public enum ControllerAddress: Sendable, Equatable, CustomStringConvertible {

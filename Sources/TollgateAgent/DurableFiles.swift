@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 
 /// Low-level file operations with explicit durability: files are created with their final mode
 /// (never briefly more permissive), written fully, and `fsync`ed; directories are `fsync`ed after
@@ -56,8 +61,8 @@ enum DurableFiles {
     /// Points `link` at `target` atomically: a temporary symlink is renamed over `link`, so a
     /// reader sees either the old or the new target, never a missing link.
     static func replaceSymlink(_ link: String, target: String) throws {
-        let dir = (link as NSString).deletingLastPathComponent
-        let temp = (dir as NSString).appendingPathComponent(".\((link as NSString).lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+        let dir = PathText.parent(link)
+        let temp = PathText.join(dir, ".\(PathText.lastComponent(link)).tmp-\(UUID().uuidString.prefix(8))")
         guard symlink(target, temp) == 0 else { throw AgentError.posix("cannot create symlink", temp) }
         do {
             try moveAtomically(temp, to: link)

@@ -1,4 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 
 /// The `nginx` executable and the short commands the agent runs with it (`-t`, `-v`).
 public struct NginxBinary: Sendable, Equatable {
@@ -13,8 +23,8 @@ public struct NginxBinary: Sendable, Equatable {
     /// `nginx -v`: the version string, e.g. `nginx/1.22.1`.
     public func version() async throws -> String {
         let r = try await ShortCommand.run(path, ["-v"])
-        let text = (r.stderr + r.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard r.status == 0, let range = text.range(of: "nginx version: ") else {
+        let text = (r.stderr + r.stdout).trimmingWhitespace()
+        guard r.status == 0, let range = text.firstRange(of: "nginx version: ") else {
             throw AgentError("nginx -v failed (\(r.status)): \(text)")
         }
         return String(text[range.upperBound...]).components(separatedBy: "\n")[0]
@@ -28,14 +38,14 @@ public struct NginxBinary: Sendable, Equatable {
                                                   "-c", configFile, "-e", errorLog])
         if r.status == 0 { return nil }
         var line = NginxErrorLine.first(in: r.stderr) ?? NginxErrorLine.first(in: r.stdout)
-            ?? "nginx -t failed with status \(r.status): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
-        if let displayRoot { line = line.replacingOccurrences(of: displayRoot.hasSuffix("/") ? displayRoot : displayRoot + "/", with: "") }
+            ?? "nginx -t failed with status \(r.status): \(r.stderr.trimmingWhitespace())"
+        if let displayRoot { line = line.replacing(displayRoot.hasSuffix("/") ? displayRoot : displayRoot + "/", with: "") }
         return line
     }
 
     private static func lookUp(_ name: String) -> String? {
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/sbin"]
-        return dirs.map { ($0 as NSString).appendingPathComponent(name) }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return dirs.map { PathText.join($0, name) }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
 
@@ -56,7 +66,7 @@ public enum NginxErrorLine {
 
     /// The port of a `bind() to ADDRESS:PORT failed` line, if `line` is one (1-65535).
     public static func unbindablePort(in line: String) -> Int? {
-        guard let start = line.range(of: "bind() to "), let end = line.range(of: " failed", range: start.upperBound..<line.endIndex),
+        guard let start = line.firstRange(of: "bind() to "), let end = line[start.upperBound...].firstRange(of: " failed"),
               let colon = line[start.upperBound..<end.lowerBound].lastIndex(of: ":") else { return nil }
         let digits = line[line.index(after: colon)..<end.lowerBound]
         guard (1...5).contains(digits.count), digits.utf8.allSatisfy({ (48...57).contains($0) }), let port = Int(digits),
@@ -66,7 +76,7 @@ public enum NginxErrorLine {
 
     /// `2024/01/01 00:00:00 [emerg] 12#12: message` → `[emerg] message`.
     static func clean(_ line: String, level: String) -> String {
-        guard let r = line.range(of: level) else { return line }
+        guard let r = line.firstRange(of: level) else { return line }
         var rest = line[r.upperBound...].drop { $0 == " " }
         // Drop "PID#TID: " and an optional "*CONN " that NGINX puts after the level.
         if let colon = rest.firstIndex(of: ":"), rest[..<colon].allSatisfy({ $0.isNumber || $0 == "#" }), rest[..<colon].contains("#") {

@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 
 /// Controls the NGINX master beside the agent.
 ///
@@ -188,28 +193,18 @@ public actor NginxProcess {
         try ProbeSocketPath.prepareAlias(forRuntimeDirectory: root.runtimeDirectory)
         unlink(root.probeSocket)
         unlink(root.pidFile)
-        let stderrPath = (root.runtimeDirectory as NSString).appendingPathComponent("nginx.stderr.log")
+        let stderrPath = PathText.join(root.runtimeDirectory, "nginx.stderr.log")
         if !FileManager.default.fileExists(atPath: stderrPath) { _ = FileManager.default.createFile(atPath: stderrPath, contents: nil) }
         let stderrCursor = LogCursor(atEndOf: stderrPath)
         let errorCursor = LogCursor(atEndOf: root.errorLog)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        defer { try? out.close() }
-        _ = try? out.seekToEnd()
-
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary.path)
-        p.arguments = ["-p", root.runtimeDirectory + "/", "-c", root.currentConfigFile, "-e", root.errorLog, "-g", "daemon off;"]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = out
-        p.terminationHandler = { [weak self] proc in
-            let pid = proc.processIdentifier, status = proc.terminationStatus
-            Task { await self?.childExited(pid: pid, status: status) }
+        let child = try ChildProcess.spawn(binary.path, ["-p", root.runtimeDirectory + "/", "-c", root.currentConfigFile, "-e", root.errorLog, "-g", "daemon off;"],
+                                           stdout: stderrPath, stderr: stderrPath)
+        child.onExit { [weak self] status in
+            Task { await self?.childExited(pid: child.pid, status: status) }
         }
-        try p.run()
-        let pid = p.processIdentifier
+        let pid = child.pid
         let group = getpgid(pid)
-        master = .child(Child(pid: pid, process: p, group: group == pid ? group : 0, ready: false, startedAt: .now))
+        master = .child(Child(pid: pid, group: group == pid ? group : 0, ready: false, startedAt: .now))
         startWatchdog(pid: pid)
 
         let clock = ContinuousClock()
@@ -217,7 +212,7 @@ public actor NginxProcess {
         while clock.now < end {
             guard case .child(var c) = master, c.pid == pid else {
                 let text = stderrCursor.appended() + "\n" + errorCursor.appended()
-                throw AgentError(NginxErrorLine.first(in: text) ?? "NGINX exited at start: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+                throw AgentError(NginxErrorLine.first(in: text) ?? "NGINX exited at start: \(text.trimmingWhitespace())")
             }
             if Self.readPid(root.pidFile) == pid {
                 c.ready = true
@@ -332,7 +327,7 @@ public actor NginxProcess {
     /// The pid in a pid file (nil when missing, unreadable or not a positive number).
     static func readPid(_ path: String) -> Int32? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
+              let pid = Int32(text.trimmingWhitespace()), pid > 0 else { return nil }
         return pid
     }
 }
@@ -357,7 +352,6 @@ private enum Supervised {
 /// A master started by this agent.
 private struct Child {
     let pid: Int32
-    let process: Process
     /// Its process group when it leads its own (0 otherwise): where its orphans live.
     let group: Int32
     /// True once its pid file names it (it has bound its sockets).

@@ -4,7 +4,11 @@ import Glibc
 import Darwin
 #endif
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TollgateFiles
 
 /// Where the version probe's Unix socket is bound and reached. A socket address holds at most
@@ -88,5 +92,5 @@ public enum ProbeSocketPath {
         }
     }
 
-    private static func join(_ a: String, _ b: String) -> String { (a as NSString).appendingPathComponent(b) }
+    private static func join(_ a: String, _ b: String) -> String { PathText.join(a, b) }
 }

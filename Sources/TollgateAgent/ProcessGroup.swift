@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 
 /// Cleans up NGINX workers a master left behind. A master killed with SIGKILL leaves its workers
 /// running (they keep the listening sockets, so a new master could not bind). The supervised
@@ -16,7 +21,7 @@ enum ProcessGroup {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(name), let stat = ProcStat.read(pid), stat.group == pgid, !stat.isZombie,
                   let comm = try? String(contentsOfFile: "/proc/\(name)/comm", encoding: .utf8),
-                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == "nginx" else { continue }
+                  comm.trimmingWhitespace() == "nginx" else { continue }
             out.append(pid)
         }
         return out

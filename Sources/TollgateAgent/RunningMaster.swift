@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 
 /// An NGINX master of one config root that is running now, identified through `/proc` (Linux):
 /// the process its pid file names, whose command line is `nginx: master process … -p RUNTIME/
@@ -52,7 +57,7 @@ struct RunningMaster: Sendable, Equatable {
         guard let pid = NginxProcess.readPid(root.pidFile), pid != getpid() else { return .failure(.noPidFile) }
         guard let stat = ProcStat.read(pid), !stat.isZombie else { return .failure(.notRunning(pid: pid)) }
         if kill(pid, 0) != 0 { return .failure(errno == EPERM ? .notPermitted(pid: pid) : .notRunning(pid: pid)) }
-        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingWhitespace() ?? ""
         let cmd = commandLine(pid)
         guard comm == "nginx", cmd.hasPrefix("nginx: master process ") else {
             return .failure(.notNginxMaster(pid: pid, commandLine: String(cmd.prefix(200))))
@@ -74,7 +79,7 @@ struct RunningMaster: Sendable, Equatable {
     /// `nginx: master process ARGV…`.
     static func commandLine(_ pid: Int32) -> String {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
-        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmed(where: { $0.isWhitespace && !$0.isNewline })
     }
 
     /// True when `cmd` has `option value` as whole words.

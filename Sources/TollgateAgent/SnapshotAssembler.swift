@@ -1,4 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TollgateProto
 
 /// Puts a version sent in parts back together (see `Snapshot.more` and `FileUpsert.continued` in

@@ -4,7 +4,12 @@ import Glibc
 import Darwin
 #endif
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 import TollgateSnapshot
 
 /// Reads a version directory back into hashes, modes and contents, skipping the agent-owned
@@ -43,7 +48,7 @@ enum TreeReader {
         for name in names {
             let rel = relative.isEmpty ? name : relative + "/" + name
             if relative.isEmpty && (name == AgentPaths.agentDirectory || name == AgentPaths.versionRecord) { continue }
-            let full = (directory as NSString).appendingPathComponent(name)
+            let full = PathText.join(directory, name)
             guard let m = DurableFiles.lstatMode(full) else { continue }
             switch m & S_IFMT {
             case S_IFDIR: try walk(full, relative: rel, visit)

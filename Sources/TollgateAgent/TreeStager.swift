@@ -1,4 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 import TollgateSnapshot
 
 /// Step 2 of an apply: writes a complete tree into a fresh directory durably. Every file is
@@ -14,12 +24,12 @@ enum TreeStager {
         var all = files.files
         for (p, f) in extra { all[p] = f }
         for path in all.keys.sorted() {
-            let full = (directory as NSString).appendingPathComponent(path)
+            let full = PathText.join(directory, path)
             var parents: [String] = []
-            var parent = (full as NSString).deletingLastPathComponent
+            var parent = PathText.parent(full)
             while !directories.contains(parent) {
                 parents.append(parent)
-                parent = (parent as NSString).deletingLastPathComponent
+                parent = PathText.parent(parent)
             }
             for d in parents.reversed() {
                 try DurableFiles.makeDirectory(d)
@@ -27,14 +37,14 @@ enum TreeStager {
             }
             try DurableFiles.createFile(full, contents: all[path]!.contents, mode: all[path]!.mode)
         }
-        try DurableFiles.createFile((directory as NSString).appendingPathComponent(AgentPaths.versionRecord),
+        try DurableFiles.createFile(PathText.join(directory, AgentPaths.versionRecord),
                                     contents: record.encoded(), mode: 0o644)
         // Deepest first, so each directory's entries are durable before its parent's.
         for d in directories.sorted(by: { $0.count > $1.count }) { try DurableFiles.syncDirectory(d) }
         // Belt and braces: the tree must resolve inside the staging directory.
         let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
         for path in all.keys {
-            let resolved = URL(fileURLWithPath: (directory as NSString).appendingPathComponent(path)).resolvingSymlinksInPath().path
+            let resolved = URL(fileURLWithPath: PathText.join(directory, path)).resolvingSymlinksInPath().path
             guard resolved.hasPrefix(real + "/") else { throw AgentError("path \(path) resolves outside the staging directory") }
         }
     }

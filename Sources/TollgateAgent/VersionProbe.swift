@@ -3,7 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 
 /// The agent-owned include that lets the agent prove which version NGINX's workers serve, and the
 /// client that asks it. Every staged tree gets `agent/version.conf` (pulled in by the renderer's
@@ -81,7 +87,7 @@ public struct VersionProbe: Sendable {
         let parts = text.components(separatedBy: "\r\n\r\n")
         guard parts.count >= 2, let status = parts[0].split(separator: "\r\n").first,
               status.split(separator: " ").dropFirst().first == "200" else { return nil }
-        let body = parts.dropFirst().joined(separator: "\r\n\r\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = parts.dropFirst().joined(separator: "\r\n\r\n").trimmingWhitespace()
         let fields = body.split(separator: " ")
         guard fields.count == 2, let v = UInt64(fields[0]) else { return nil }
         return Answer(version: v, digest: String(fields[1]))

@@ -1,4 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import TollgateFiles
 
 /// The `.tollgate-version` file inside every version directory: which version and digest the
 /// tree holds. Written last (and fsynced) before the staging directory is renamed into place, so
@@ -21,7 +31,7 @@ public struct VersionRecord: Codable, Sendable, Equatable {
 
     /// Reads the record of a version directory, or nil when missing or unreadable.
     static func read(inDirectory directory: String) -> VersionRecord? {
-        let path = (directory as NSString).appendingPathComponent(AgentPaths.versionRecord)
+        let path = PathText.join(directory, AgentPaths.versionRecord)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(VersionRecord.self, from: data)
     }

@@ -1,5 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One rendered file: its bytes and permission bits.
 public struct RenderedFile: Sendable, Hashable {
@@ -67,12 +76,12 @@ public struct RenderedFiles: Sendable, Equatable {
         let fm = FileManager.default
         for p in paths {
             let f = files[p]!
-            let full = (directory as NSString).appendingPathComponent(p)
-            try fm.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let full = PathText.join(directory, p)
+            try fm.createDirectory(atPath: PathText.parent(full), withIntermediateDirectories: true)
             // Create with the final mode so a key is never readable by others, even briefly.
             if fm.fileExists(atPath: full) { try fm.removeItem(atPath: full) }
             guard fm.createFile(atPath: full, contents: f.contents, attributes: [.posixPermissions: Int(f.mode)]) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: full])
+                throw CocoaError(.fileWriteUnknown, userInfo: ["NSFilePath": full])
             }
             try fm.setAttributes([.posixPermissions: Int(f.mode)], ofItemAtPath: full)
         }

@@ -1,4 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A file sent as a change to one the agent already holds (the base, by sha256): runs of the base
 /// to copy, and new bytes between them. One route's change to a server file of hundreds of routes

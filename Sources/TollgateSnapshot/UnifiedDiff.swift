@@ -1,4 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Unified diffs between two file sets, in the format of `diff -u` (git-style `a/` and `b/`
 /// prefixes, `/dev/null` for added and removed files, 3 lines of context). Pure and deterministic:
