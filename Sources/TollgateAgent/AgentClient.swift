@@ -139,7 +139,7 @@ public struct AgentClient: Sendable {
                         group.addTask {
                             let outcome = await applier.submit(ApplyRequest(version: snap.version, digest: snap.digest, files: files, fileHashes: claimed, dryRun: dryRun))
                             guard let result = Self.result(outcome) else { return }
-                            logger.info("version \(snap.version): \(result.outcome)\(result.message.isEmpty ? "" : " — " + result.message)")
+                            logger.info("version \(snap.version): \(result.outcome)\(result.message.isEmpty ? "" : " — " + result.message) (\(outcome.steps))")
                             var m = Tollgate_V1_AgentMessage()
                             m.result = result
                             out.yield(m)

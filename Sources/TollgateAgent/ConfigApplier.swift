@@ -126,8 +126,12 @@ public actor ConfigApplier {
         await lock(); defer { unlock() }
         let clock = ContinuousClock()
         let start = clock.now
+        steps = []
+        stepStart = start
         let result = await run(request)
-        return ApplyOutcome(version: request.version, digest: request.digest, result: result, duration: clock.now - start)
+        var outcome = ApplyOutcome(version: request.version, digest: request.digest, result: result, duration: clock.now - start)
+        outcome.steps = steps.joined(separator: ", ")
+        return outcome
     }
 
     /// Queues a request with coalescing: if another request is waiting, it is answered
@@ -186,6 +190,23 @@ public actor ConfigApplier {
 
     // MARK: - The steps
 
+    /// The steps of the running apply so far, with their durations (`ApplyOutcome.steps`).
+    private var steps: [String] = []
+    private var stepStart = ContinuousClock.now
+
+    /// Ends a step of the running apply: `name` took the time since the previous step ended.
+    private func step(_ name: String) {
+        let now = ContinuousClock.now
+        let d = (now - stepStart).components
+        steps.append("\(name) \(d.seconds * 1000 + d.attoseconds / 1_000_000_000_000_000) ms")
+        stepStart = now
+    }
+
+    /// `TreeStager.makeDurable`: nil once every file and directory of the tree is on disk, else why not.
+    private nonisolated static func makeDurable(_ tree: TreeStager.Written) async -> String? {
+        do { try await TreeStager.makeDurable(tree); return nil } catch { return "\(error)" }
+    }
+
     private func run(_ request: ApplyRequest) async -> ApplyResult {
         let dry = request.dryRun
         func reject(_ message: String, diff: String = "") -> ApplyResult {
@@ -195,6 +216,7 @@ public actor ConfigApplier {
         if let problem = FileSetVerifier.problem(files: request.files, digest: request.digest, claimedHashes: request.fileHashes) {
             return reject(problem)
         }
+        step("verify \(request.files.files.count) files")
         do { try root.prepare(); try root.recover() } catch { return reject("cannot prepare the config root: \(error)") }
 
         let liveName = root.liveDirectoryName()
@@ -210,18 +232,21 @@ public actor ConfigApplier {
             return .applied
         }
 
-        // 2. Stage.
+        // 2. Stage: write the tree (made durable in step 3).
         let staging = root.versionDirectory(".staging-\(UUID().uuidString.prefix(12))")
         let probeFile = RenderedFile(probe.include(version: request.version, digest: request.digest), mode: 0o644)
+        let written: TreeStager.Written
         do {
-            try TreeStager.stage(request.files, extra: [VersionProbe.includePath: probeFile],
-                                 record: VersionRecord(version: request.version, digest: request.digest), into: staging)
+            written = try TreeStager.write(request.files, extra: [VersionProbe.includePath: probeFile],
+                                           record: VersionRecord(version: request.version, digest: request.digest), into: staging)
         } catch {
             DurableFiles.removeTree(staging)
             return reject("cannot stage version \(request.version): \(error)", diff: diff)
         }
+        step("write \(written.files.count) files")
 
-        // 3. nginx -t.
+        // 3. nginx -t, while the written tree goes to disk (a dry run's tree is deleted: no fsync).
+        async let durable: String? = dry ? nil : Self.makeDurable(written)
         let verdict: String?
         do {
             verdict = try await binary.test(configFile: PathText.join(staging, FileSet.mainConfig),
@@ -229,9 +254,13 @@ public actor ConfigApplier {
         } catch {
             verdict = "cannot run nginx -t: \(error)"
         }
-        if dry || verdict != nil {
+        step("nginx -t")
+        let syncProblem = await durable
+        if !dry { step("fsync (beyond nginx -t)") }
+        if dry || verdict != nil || syncProblem != nil {
             DurableFiles.removeTree(staging)
             if let verdict { return reject(verdict, diff: diff) }
+            if let syncProblem { return reject("cannot stage version \(request.version): \(syncProblem)", diff: diff) }
             return .dryRunOK(diff: diff)
         }
 
@@ -249,9 +278,11 @@ public actor ConfigApplier {
             if root.liveDirectoryName() != name { DurableFiles.removeTree(target) }
             return .rejected(message: "cannot install version \(request.version): \(error)")
         }
+        step("swap")
 
         // 5. Reload and prove.
         guard let failure = await activate(version: request.version, digest: request.digest) else {
+            step("reload until served (\(settle) settled)")
             root.prune(keepingNewest: keepVersions, alsoKeep: liveName)
             return .applied
         }

@@ -14,8 +14,9 @@ import TollgateFiles
 /// (never briefly more permissive), written fully, and `fsync`ed; directories are `fsync`ed after
 /// their entries change, so a crash leaves either the old or the new name, never a torn file.
 enum DurableFiles {
-    /// Creates `path` exclusively with `mode`, writes `data`, fsyncs and closes it.
-    static func createFile(_ path: String, contents data: Data, mode: UInt16) throws {
+    /// Creates `path` exclusively with `mode`, writes `data`, fsyncs (unless `sync` is false: the
+    /// caller makes it durable later, e.g. with `ParallelFsync`) and closes it.
+    static func createFile(_ path: String, contents data: Data, mode: UInt16, sync: Bool = true) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(mode))
         guard fd >= 0 else { throw AgentError.posix("cannot create", path) }
         defer { close(fd) }
@@ -32,7 +33,7 @@ enum DurableFiles {
                 offset += n
             }
         }
-        guard fsync(fd) == 0 else { throw AgentError.posix("cannot fsync", path) }
+        guard !sync || fsync(fd) == 0 else { throw AgentError.posix("cannot fsync", path) }
     }
 
     /// Creates one directory (0755 before the umask); fails if it exists.

@@ -11,41 +11,85 @@ import Foundation
 import TollgateFiles
 import TollgateSnapshot
 
-/// Step 2 of an apply: writes a complete tree into a fresh directory durably. Every file is
-/// created with its final mode (keys are 0600 from the first byte), written and fsynced; every
-/// directory is fsynced after its entries; `.tollgate-version` is written last, so its presence
-/// marks a complete tree.
+/// Step 2 of an apply, in two parts. `write` creates a complete tree in a fresh directory: every
+/// file with its final mode (keys are 0600 from the first byte), fully written, the version record
+/// last. `makeDurable` then fsyncs every file (several at once, `ParallelFsync`) and every
+/// directory, deepest first. The applier runs `nginx -t` on the written tree while `makeDurable`
+/// runs and renames the tree out of `.staging-*` only after both succeeded: nothing is swapped in
+/// before its bytes are on disk, and a crash before that leaves a staging directory, which
+/// `ConfigRoot.recover` removes.
 enum TreeStager {
-    /// Creates `directory` (must not exist) and writes `files` plus `extra` (agent-owned files)
-    /// and the version record into it.
+    /// A tree `write` created: what `makeDurable` must flush.
+    struct Written: Sendable {
+        let directory: String
+        /// Every file written (absolute paths), the version record included.
+        let files: [String]
+        /// Every directory created, deepest first (the staging directory last).
+        let directories: [String]
+    }
+
+    /// `write` and `makeDurable` in one blocking call (tools and tests that need no overlap).
     static func stage(_ files: FileSet, extra: [String: RenderedFile], record: VersionRecord, into directory: String) throws {
+        let tree = try write(files, extra: extra, record: record, into: directory)
+        try ParallelFsync.run(tree.files)
+        try ParallelFsync.run(tree.directories, width: 1)
+    }
+
+    /// Creates `directory` (must not exist) and writes `files` plus `extra` (agent-owned files)
+    /// and the version record into it, without waiting for the disk.
+    static func write(_ files: FileSet, extra: [String: RenderedFile], record: VersionRecord, into directory: String) throws -> Written {
         try DurableFiles.makeDirectory(directory)
         var directories: Set<String> = [directory]
         var all = files.files
         for (p, f) in extra { all[p] = f }
+        var written: [String] = []
+        written.reserveCapacity(all.count + 1)
         for path in all.keys.sorted() {
-            let full = PathText.join(directory, path)
+            let full = directory + "/" + path
             var parents: [String] = []
-            var parent = PathText.parent(full)
+            var parent = Self.parent(of: full)
             while !directories.contains(parent) {
                 parents.append(parent)
-                parent = PathText.parent(parent)
+                parent = Self.parent(of: parent)
             }
             for d in parents.reversed() {
                 try DurableFiles.makeDirectory(d)
                 directories.insert(d)
             }
-            try DurableFiles.createFile(full, contents: all[path]!.contents, mode: all[path]!.mode)
+            let file = all[path]!
+            try DurableFiles.createFile(full, contents: file.contents, mode: file.mode, sync: false)
+            written.append(full)
         }
-        try DurableFiles.createFile(PathText.join(directory, AgentPaths.versionRecord),
-                                    contents: record.encoded(), mode: 0o644)
-        // Deepest first, so each directory's entries are durable before its parent's.
-        for d in directories.sorted(by: { $0.count > $1.count }) { try DurableFiles.syncDirectory(d) }
+        let recordPath = directory + "/" + AgentPaths.versionRecord
+        try DurableFiles.createFile(recordPath, contents: record.encoded(), mode: 0o644, sync: false)
+        written.append(recordPath)
         // Belt and braces: the tree must resolve inside the staging directory.
-        let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
-        for path in all.keys {
-            let resolved = URL(fileURLWithPath: PathText.join(directory, path)).resolvingSymlinksInPath().path
-            guard resolved.hasPrefix(real + "/") else { throw AgentError("path \(path) resolves outside the staging directory") }
+        guard let real = Self.realPath(directory) else { throw AgentError.posix("cannot resolve", directory) }
+        for full in written {
+            guard let resolved = Self.realPath(full), resolved.hasPrefix(real + "/") else {
+                throw AgentError("path \(full.dropFirst(directory.count + 1)) resolves outside the staging directory")
+            }
         }
+        // Deepest first, so each directory's entries are durable before its parent's.
+        let ordered = directories.sorted { a, b in a.count != b.count ? a.count > b.count : a < b }
+        return Written(directory: directory, files: written, directories: ordered)
+    }
+
+    /// fsyncs every file of `tree` (several at once), then its directories, deepest first; the
+    /// calling task waits without blocking a thread.
+    static func makeDurable(_ tree: Written) async throws {
+        try await ParallelFsync.sync(tree.files)
+        try await ParallelFsync.sync(tree.directories, width: 1)
+    }
+
+    private static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
     }
 }
