@@ -21,23 +21,50 @@ struct RouteOutcome: Sendable, Equatable {
 
 /// Every route's outcome and their sum per Gateway, kept so that one route can be added or
 /// removed without visiting the others. The sum equals adding the outcomes in any order.
+///
+/// Kept for the life of the controller at 10k routes, so it holds each thing once: a route's
+/// status in `statuses`, its attached routes in the per-listener sorted lists, and of its outcome
+/// only what removing it needs (`Contribution`: keys, no dictionaries).
 struct RouteAggregate: Sendable {
     private struct Counted: Sendable {
         var generation: Int64
         var count: Int
     }
 
-    private(set) var outcomes: [ObjectKey: RouteOutcome] = [:]
+    /// What removing a route must undo: the listeners it is attached to and the inputs it adds,
+    /// per Gateway, and the Gateways it makes ancestors of policies.
+    private struct Contribution: Sendable {
+        struct PerGateway: Sendable {
+            var gateway: ObjectKey
+            var listeners: [Int]
+            var inputs: [ObjectKey]
+        }
+        var gateways: [PerGateway]
+        var ancestors: [(policy: ObjectKey, gateways: [ObjectKey])]
+
+        init(_ outcome: RouteOutcome) {
+            gateways = []
+            gateways.reserveCapacity(max(outcome.attachments.count, outcome.inputs.count))
+            for (gw, list) in outcome.attachments {
+                gateways.append(PerGateway(gateway: gw, listeners: list.map(\.listener), inputs: Array((outcome.inputs[gw] ?? [:]).keys)))
+            }
+            for (gw, inputs) in outcome.inputs where outcome.attachments[gw] == nil {
+                gateways.append(PerGateway(gateway: gw, listeners: [], inputs: Array(inputs.keys)))
+            }
+            ancestors = outcome.policyAncestors.map { ($0.key, Array($0.value)) }
+        }
+    }
+
+    /// What each route contributes, by route key.
+    private var contributions: [ObjectKey: Contribution] = [:]
     /// Route statuses by route key.
     private(set) var statuses: [ObjectKey: ObjectStatus] = [:]
-    /// Gateway → listener index → route key → the attached route.
-    private var attached: [ObjectKey: [Int: [ObjectKey: AttachedRoute]]] = [:]
     /// Gateway → input → generation and how many routes contribute it.
     private var inputCounts: [ObjectKey: [ObjectKey: Counted]] = [:]
     /// Policy → Gateway → how many routes make the Gateway its ancestor.
     private var ancestorCounts: [ObjectKey: [ObjectKey: Int]] = [:]
-    /// Per Gateway and listener, the attached routes sorted by route key; once made, kept up to
-    /// date by binary search on every add and remove.
+    /// Per Gateway and listener, the attached routes sorted by route key, kept sorted by binary
+    /// search on every add and remove.
     private var sorted: [ObjectKey: [Int: SortedRoutes]] = [:]
     /// Per Gateway, the merged inputs with the Gateway-side inputs they were merged with.
     private var inputsCache: [ObjectKey: (gatewaySide: [ObjectKey: Int64], merged: [ObjectKey: Int64])] = [:]
@@ -67,11 +94,24 @@ struct RouteAggregate: Sendable {
         }
     }
 
-    /// An aggregate of every route's outcome (a from-scratch build).
+    /// An aggregate of every route's outcome (a from-scratch build). Listener lists are filled
+    /// unsorted and sorted once at the end.
     init(_ all: [(ObjectKey, RouteOutcome)]) {
-        outcomes.reserveCapacity(all.count)
+        contributions.reserveCapacity(all.count)
         statuses.reserveCapacity(all.count)
-        for (route, outcome) in all { insert(route, outcome) }
+        var unsorted: [ObjectKey: [Int: [(key: ObjectKey, route: AttachedRoute)]]] = [:]
+        for (route, outcome) in all {
+            for (gw, list) in outcome.attachments {
+                for a in list { unsorted[gw, default: [:]][a.listener, default: []].append((route, a.route)) }
+            }
+            count(route, outcome)
+        }
+        for (gw, listeners) in unsorted {
+            for (listener, pairs) in listeners {
+                let ordered = pairs.sorted { $0.key < $1.key }
+                sorted[gw, default: [:]][listener] = SortedRoutes(keys: ordered.map(\.key), routes: ordered.map(\.route))
+            }
+        }
     }
 
     init() {}
@@ -79,19 +119,16 @@ struct RouteAggregate: Sendable {
     /// Adds a route's outcome (replacing the one it had).
     mutating func add(_ route: ObjectKey, _ outcome: RouteOutcome) {
         remove(route)
-        insert(route, outcome)
+        for (gw, list) in outcome.attachments {
+            for a in list { sorted[gw, default: [:]][a.listener, default: SortedRoutes()].set(route, a.route) }
+        }
+        count(route, outcome)
     }
 
-    /// Adds the outcome of a route that has none.
-    private mutating func insert(_ route: ObjectKey, _ outcome: RouteOutcome) {
-        outcomes[route] = outcome
+    /// Records a route's status, contribution and input and ancestor counts (not its attachments).
+    private mutating func count(_ route: ObjectKey, _ outcome: RouteOutcome) {
+        contributions[route] = Contribution(outcome)
         if let s = outcome.status { statuses[route] = s }
-        for (gw, list) in outcome.attachments {
-            for a in list {
-                attached[gw, default: [:]][a.listener, default: [:]][route] = a.route
-                sorted[gw]?[a.listener]?.set(route, a.route)
-            }
-        }
         for (gw, inputs) in outcome.inputs {
             for (k, g) in inputs {
                 if let c = inputCounts[gw]?[k] {
@@ -109,22 +146,20 @@ struct RouteAggregate: Sendable {
 
     /// Removes a route's outcome, if it has one.
     mutating func remove(_ route: ObjectKey) {
-        guard let old = outcomes.removeValue(forKey: route) else { return }
+        guard let old = contributions.removeValue(forKey: route) else { return }
         statuses[route] = nil
-        for (gw, list) in old.attachments {
-            for a in list {
-                attached[gw]?[a.listener]?[route] = nil
-                sorted[gw]?[a.listener]?.remove(route)
+        for per in old.gateways {
+            let gw = per.gateway
+            for listener in per.listeners {
+                sorted[gw]?[listener]?.remove(route)
             }
-        }
-        for (gw, inputs) in old.inputs {
-            for k in inputs.keys {
+            for k in per.inputs {
                 guard let c = inputCounts[gw]?[k] else { continue }
                 inputCounts[gw]![k] = c.count > 1 ? Counted(generation: c.generation, count: c.count - 1) : nil
             }
-            inputsCache[gw] = nil
+            if !per.inputs.isEmpty { inputsCache[gw] = nil }
         }
-        for (p, gws) in old.policyAncestors {
+        for (p, gws) in old.ancestors {
             for gw in gws {
                 let n = (ancestorCounts[p]?[gw] ?? 1) - 1
                 ancestorCounts[p]![gw] = n > 0 ? n : nil
@@ -133,12 +168,8 @@ struct RouteAggregate: Sendable {
     }
 
     /// The routes attached to a Gateway's listener, by route key.
-    mutating func routes(gateway: ObjectKey, listener: Int) -> [AttachedRoute] {
-        if let cached = sorted[gateway]?[listener] { return cached.routes }
-        let pairs = (attached[gateway]?[listener] ?? [:]).sorted { $0.key < $1.key }
-        let made = SortedRoutes(keys: pairs.map(\.key), routes: pairs.map(\.value))
-        sorted[gateway, default: [:]][listener] = made
-        return made.routes
+    func routes(gateway: ObjectKey, listener: Int) -> [AttachedRoute] {
+        sorted[gateway]?[listener]?.routes ?? []
     }
 
     /// The inputs of a Gateway: `gatewaySide` and what its routes contribute.
