@@ -13,6 +13,9 @@ import TollgateSnapshot
 /// - `GATEWAY-ID.json`: the index of one Gateway's kept versions (files as path → sha256 and mode,
 ///   trigger, time, input generations, reports), 0600, replaced atomically.
 ///
+/// The index is written by `HistoryIndexJSON` (what `JSONEncoder` would write, without its
+/// intermediate tree) and read back with `JSONDecoder`.
+///
 /// Everything read back is checked (paths, hashes, version order); what does not check out is
 /// skipped, never trusted and never a reason to fail the start.
 public final class HistoryStore: @unchecked Sendable {
@@ -84,10 +87,7 @@ public final class HistoryStore: @unchecked Sendable {
                                              Report(agentID: $0.agentID, outcome: $0.outcome.rawValue, message: $0.message, dryRun: $0.dryRun)
                                          }))
                 }
-                let e = JSONEncoder()
-                e.outputFormatting = [.sortedKeys]
-                e.dateEncodingStrategy = .iso8601
-                let data = try e.encode(Index(gateway: history.gateway, floor: history.floor, snapshots: entries))
+                let data = HistoryIndexJSON.encode(Index(gateway: history.gateway, floor: history.floor, snapshots: entries))
                 guard PrivateFile.replace(data, at: indexPath(history.gateway), mode: 0o600) else { throw StoreError("cannot write the index of \(history.gateway)") }
                 referenced[history.gateway] = hashes
                 if collect { collectGarbage() }
@@ -95,6 +95,9 @@ public final class HistoryStore: @unchecked Sendable {
                 // Persisting is best effort: the in-memory history stays authoritative.
             }
         }
+        // A save that records a report (`collect` false) happens outside a provider update, whose
+        // end already returns freed memory to the system: hand back what this save freed.
+        if !collect { HeapTrim.releaseFreeMemory() }
     }
 
     /// Every Gateway's history found on disk, checked. Each blob is read and checked once, so
