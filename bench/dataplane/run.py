@@ -18,8 +18,10 @@ What it does, all on 127.0.0.1, ports 187xx only:
   settings, and ssl_verify_client on for the mTLS port (values read from the rendered tree);
 - a backend NGINX (one worker, no access log) answering "ok" (and /echo with the request headers
   it received, for --check);
-- wrk -t2 -c32 --latency against each, interleaved (minimal, generated, variants…, rotated each
-  round); quick: 2 rounds × 5 s, full: 5 rounds × 10 s; medians, ratios and min–max.
+- wrk -t2 -c32 --latency against each; in each round every configuration's wrk runs at the same
+  time (side by side: the shared machine's load, which drifts from second to second, meets every
+  configuration alike), or with --sequential one after the other in alternating order; quick:
+  5 rounds × 1 s, full: 28 rounds × 3 s; ratio = median of the per-round ratios, with min–max.
   wrk cannot present a client certificate or choose the SNI: a tiny LD_PRELOAD shim (shim.c,
   built with cc) loads the client certificate into wrk's SSL_CTX and sets the SNI, so TLS goes
   straight from wrk to the measured NGINX — no proxy hop for either configuration.
@@ -57,6 +59,11 @@ MIN_BASE = 18700          # minimal: 18700 http, 18701 https, 18702 mtls
 GEN_BASE = 18710          # generated (ports come from the manifests)
 VARIANT_BASE = 18720      # variant i: 18720 + 10*i …
 PROTOCOLS = ("http", "https", "mtls")
+# Rounds × seconds per configuration and protocol. Many short rounds: each round measures both
+# configurations back to back (order alternating), so the shared machine's load, which drifts over
+# seconds, falls on both sides of a round's ratio; the median over many rounds resists the bursts.
+FULL_RUNS, FULL_DURATION = 28, 3
+QUICK_RUNS, QUICK_DURATION = 5, 1
 OFFSET = {"http": 0, "https": 1, "mtls": 2}
 
 
@@ -639,11 +646,20 @@ def write_tree(d: str, tree: dict[str, str], rendered_dir: str) -> None:
             f.write(text)
 
 
+# CPU pinning (--pin): NGINX (gateways and backend) on these CPUs, wrk on WRK_CPUS; empty = no pinning.
+NGINX_CPUS: list[int] = []
+WRK_CPUS: list[int] = []
+
+
+def pinned(argv: list[str], cpus: list[int]) -> list[str]:
+    return ["taskset", "-c", ",".join(map(str, cpus)), *argv] if cpus else argv
+
+
 def start_nginx(name: str, prefix: str, conf: str, probe: Optional[str], ports: list[int]) -> int:
     os.makedirs(prefix, exist_ok=True)
     run(["nginx", "-t", "-q", "-p", prefix + "/", "-c", conf, "-e", os.path.join(prefix, "error.log")])
-    proc = Proc(name, ["nginx", "-p", prefix + "/", "-c", conf, "-e", os.path.join(prefix, "error.log"),
-                       "-g", "daemon off;"], os.path.join(prefix, "nginx.stderr.log"))
+    proc = Proc(name, pinned(["nginx", "-p", prefix + "/", "-c", conf, "-e", os.path.join(prefix, "error.log"),
+                              "-g", "daemon off;"], NGINX_CPUS), os.path.join(prefix, "nginx.stderr.log"))
     PROCS.append(proc)
     ready = lambda: proc.alive() and all(port_open(p) for p in ports) and (probe is None or probe_answers(probe))
     if not wait_until(ready, 15):
@@ -678,15 +694,31 @@ UNIT = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 def wrk(url: str, duration: float, threads: int, conns: int, env: dict,
         slot: Optional[Slot] = None, backend: Optional[int] = None) -> dict:
-    gw_pids = slot.workers() if slot else []
+    return wrk_many([(url, slot)], duration, threads, conns, env, backend)[0]
+
+
+def wrk_many(targets: list[tuple[str, Optional[Slot]]], duration: float, threads: int, conns: int, env: dict,
+             backend: Optional[int] = None) -> list[dict]:
+    """One wrk per (url, slot), all started together and running side by side (one target: a plain
+    run). Side by side, every configuration meets the same moment of the shared machine's load."""
     be_pids = children_of(backend) if backend else []
-    gw0, be0 = cpu_ns(gw_pids), cpu_ns(be_pids)
-    argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration:g}s", "--latency", "-H", f"Host: {HOST}", url]
-    r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=duration + 60)
-    gw1, be1 = cpu_ns(gw_pids), cpu_ns(be_pids)
-    out = r.stdout
-    if r.returncode != 0:
-        raise SystemExit(f"wrk failed ({r.returncode}): {r.stderr}{out}")
+    gw_pids = [s.workers() if s else [] for _, s in targets]
+    gw0, be0 = [cpu_ns(p) for p in gw_pids], cpu_ns(be_pids)
+    procs = [subprocess.Popen(pinned(["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration:g}s", "--latency", "-H",
+                                      f"Host: {HOST}", u], WRK_CPUS),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for u, _ in targets]
+    outs = [p.communicate(timeout=duration + 60) for p in procs]
+    gw1, be1 = [cpu_ns(p) for p in gw_pids], cpu_ns(be_pids)
+    res = []
+    for (u, _), p, (out, err), pids, a0, a1 in zip(targets, procs, outs, gw_pids, gw0, gw1):
+        if p.returncode != 0:
+            raise SystemExit(f"wrk failed ({p.returncode}): {err}{out}")
+        res.append(parse_wrk(u, out, pids, a1 - a0, be_pids, (be1 - be0) / len(targets)))
+    return res
+
+
+def parse_wrk(url: str, out: str, gw_pids: list[int], gw_ns: int, be_pids: list[int], be_ns: float) -> dict:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     pct = {}
     for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
@@ -698,8 +730,8 @@ def wrk(url: str, duration: float, threads: int, conns: int, env: dict,
            "non2xx": int(bad.group(1)) if bad else 0,
            "socket_errors": sum(map(int, errs.groups())) if errs else 0,
            "load1": os.getloadavg()[0]}
-    res["cpu_us_per_req"] = (gw1 - gw0) / 1000 / max(total, 1) if gw_pids else None
-    res["backend_cpu_us_per_req"] = (be1 - be0) / 1000 / max(total, 1) if be_pids else None
+    res["cpu_us_per_req"] = gw_ns / 1000 / max(total, 1) if gw_pids else None
+    res["backend_cpu_us_per_req"] = be_ns / 1000 / max(total, 1) if be_pids else None
     if res["non2xx"] or res["socket_errors"] > 0 or total == 0:
         raise SystemExit(f"wrk {url}: {res['non2xx']} non-2xx responses, {res['socket_errors']} socket errors\n{out}")
     return res
@@ -935,7 +967,14 @@ def main() -> int:
     ap.add_argument("--bin", required=False, help="tollgate binary")
     ap.add_argument("--work", required=False, help="work directory (created)")
     ap.add_argument("--out", required=False, help="dataplane.json to write")
-    ap.add_argument("--quick", action="store_true", help="2 rounds × 5 s instead of 5 × 10 s")
+    ap.add_argument("--quick", action="store_true", help=f"{QUICK_RUNS} rounds × {QUICK_DURATION} s instead of "
+                                                          f"{FULL_RUNS} × {FULL_DURATION} s")
+    ap.add_argument("--sequential", action="store_true",
+                    help="run the configurations one after the other in each round (order alternating) instead of "
+                         "side by side")
+    ap.add_argument("--pin", action="store_true",
+                    help="pin wrk to the last CPU and every NGINX to the others (taskset; worker_processes auto "
+                         "then starts one worker per NGINX CPU, in both configurations)")
     ap.add_argument("--variant", action="append", default=[],
                     help="also measure the generated config transformed by NAME (A+B combines)")
     ap.add_argument("--protocols", default=",".join(PROTOCOLS))
@@ -963,8 +1002,13 @@ def main() -> int:
         return 0
     if not (a.bin and a.work and a.out):
         ap.error("--bin, --work and --out are required")
-    runs = a.runs or (2 if a.quick else 5)
-    duration = a.duration or (5 if a.quick else 10)
+    runs = a.runs or (QUICK_RUNS if a.quick else FULL_RUNS)
+    duration = a.duration or (QUICK_DURATION if a.quick else FULL_DURATION)
+    if a.pin:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2 or not shutil.which("taskset"):
+            ap.error("--pin needs taskset and at least 2 CPUs")
+        NGINX_CPUS[:], WRK_CPUS[:] = cpus[:-1], cpus[-1:]
     protocols = [p for p in a.protocols.split(",") if p]
     variants = [VARIANTS[n] if n in VARIANTS else combined(n) for n in a.variant]
     if len(variants) > 7:
@@ -1133,7 +1177,10 @@ def main() -> int:
         md.append(f"### Data plane (target 7): generated vs minimal hand-written configuration\n\n"
                   f"wrk -t{a.threads} -c{a.connections} -d{duration:g}s{shortened} --latency against one route to a loopback NGINX "
                   f"backend (upstream keepalive), HTTP, HTTPS and HTTPS with a client certificate; {runs} rounds, each "
-                  f"running every configuration back to back in rotating order. **ratio** = median of the per-round "
+                  + ("running every configuration back to back in rotating order" if a.sequential else
+                     "running every configuration's wrk at the same time (side by side: each round's configurations "
+                     "share the machine's load of that moment, so rps is each one's share of the 2 cores)")
+                  + f". **ratio** = median of the per-round "
                   f"ratios generated/minimal (range in brackets); rps and p99 are medians over the rounds, with "
                   f"min–max. **CPU/req** = CPU time of the gateway's NGINX workers per request (/proc schedstat), "
                   f"less sensitive to the shared machine's load than rps; its ratio is minimal/generated "
@@ -1205,7 +1252,8 @@ def main() -> int:
                "variants": {v.name: {"preserving": v.preserving, "what": v.what} for v in variants},
                "summary": summary, "check": check,
                "settings": {"runs": runs, "duration_s": duration, "threads": a.threads, "connections": a.connections,
-                            "protocols": protocols}}
+                            "protocols": protocols, "side_by_side": not a.sequential,
+                            "pinned": {"nginx": NGINX_CPUS, "wrk": WRK_CPUS} if a.pin else None}}
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
         with open(a.out, "w") as f:
             json.dump(doc, f, indent=1)
@@ -1222,20 +1270,29 @@ def main() -> int:
         # scripts/bench.sh gives each part a budget: shorten the runs to fit rather than be killed
         left = budget - (time.monotonic() - t0) - 5
         per_wrk = 0.4                                   # wrk start-up and parsing
-        slots_runs = len(protocols) * len(measured)
-        fit = (left / slots_runs - 1 - per_wrk) / runs - per_wrk
+        sessions = len(protocols) * (len(measured) if a.sequential else 1)
+        fit = (left / sessions - 1 - per_wrk) / runs - per_wrk
         if fit < duration:
             shortened = f" (shortened from {duration:g} s to fit the part's {budget:g} s budget: too short to mean much)"
             warm, duration = 1, max(1, int(fit))
             log(f"budget {budget:g} s: runs shortened to {duration:g} s")
     for p in protocols:
         env = wrk_env(p, certs, shim)
-        for s in measured:              # warm-up: upstream keepalive pools, session caches
-            wrk(url(s, p), warm, a.threads, a.connections, env, s, backend_master)
+        # warm-up: upstream keepalive pools, session caches
+        if a.sequential:
+            for s in measured:
+                wrk(url(s, p), warm, a.threads, a.connections, env, s, backend_master)
+        else:
+            wrk_many([(url(s, p), s) for s in measured], warm, a.threads, a.connections, env, backend_master)
         for i in range(runs):
-            order = measured[i % len(measured):] + measured[:i % len(measured)]
-            for s in order:
-                res = wrk(url(s, p), duration, a.threads, a.connections, env, s, backend_master)
+            if not a.sequential:
+                order = measured
+                got = wrk_many([(url(s, p), s) for s in measured], duration, a.threads, a.connections, env,
+                               backend_master)
+            else:
+                order = measured[i % len(measured):] + measured[:i % len(measured)]
+                got = [wrk(url(s, p), duration, a.threads, a.connections, env, s, backend_master) for s in order]
+            for s, res in zip(order, got):
                 results[s.name][p].append(res)
                 log(f"{p:5} round {i + 1}/{runs} {s.name:28} {res['rps']:9,.0f} rps  p99 {res['p99_ms']:6.2f} ms  "
                     f"{res['cpu_us_per_req']:6.1f} µs CPU/req (backend {res['backend_cpu_us_per_req']:5.1f})  load {res['load1']:.1f}")

@@ -154,8 +154,9 @@ def churn_entry(r: dict) -> dict:
 
     def rng(v):
         return f"{min(v):.1f}–{max(v):.1f}" if v else "–"
-    notes = (f"{len(rows)} rounds of {r['edits']} edits in 2 s (written in "
-             f"{', '.join(secs(t['written_in']) for t in tg)} s), order alternating; failed requests per "
+    notes = (f"{len(rows)} round{'s' if len(rows) != 1 else ''} of {r['edits']} edits in 2 s (written in "
+             f"{', '.join(secs(t['written_in']) for t in tg)} s){', order alternating' if len(rows) > 1 else ''}; "
+             f"failed requests per "
              f"reload, median (range): Tollgate {m_t if m_t is None else round(m_t, 1)} ({rng(per_t)}), bare NGINX "
              f"{m_b if m_b is None else round(m_b, 1)} ({rng(per_b)}). " + "; ".join(parts))
     if problems:
