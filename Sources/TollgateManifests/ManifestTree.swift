@@ -61,6 +61,12 @@ struct ManifestObject: Sendable {
         self.offsets = keys.index
     }
 
+    init(first: Int, keys: [String], offsets: [String: Int]?) {
+        self.first = first
+        self.keys = keys
+        self.offsets = offsets
+    }
+
     /// The offset of `key` among the keys, if present.
     func offset(_ key: String) -> Int? {
         if let offsets { return offsets[key] }
@@ -118,6 +124,46 @@ struct ManifestKeys: Sendable {
             for (offset, name) in names.enumerated() { built[name] = offset }
             index = built
         }
+    }
+}
+
+/// The keys of the mappings a streaming reader has open, innermost last, in one buffer: each
+/// mapping's keys become one array of the exact size when it closes (no growth per key). Refuses
+/// duplicates like `ManifestKeys`: a short scan up to `ManifestKeys.linearLimit` keys, a
+/// dictionary (kept by the caller, per mapping) beyond.
+struct ManifestPendingKeys: Sendable {
+    private var names: [String] = []
+
+    init() { names.reserveCapacity(32) }
+
+    var count: Int { names.count }
+
+    /// Appends `key` to the open mapping whose keys start at `start`; false (and nothing
+    /// appended) when it already has it.
+    mutating func insert(_ key: String, start: Int, index: inout [String: Int]?) -> Bool {
+        let offset = names.count - start
+        if index != nil {
+            guard index!.updateValue(offset, forKey: key) == nil else { return false }
+        } else {
+            for i in start..<names.count where names[i] == key { return false }
+            if offset == ManifestKeys.linearLimit {
+                var built: [String: Int] = [:]
+                built.reserveCapacity(2 * ManifestKeys.linearLimit + 2)
+                for i in start..<names.count { built[names[i]] = i - start }
+                built[key] = offset
+                index = built
+            }
+        }
+        names.append(key)
+        return true
+    }
+
+    /// The keys from `start` on, removed.
+    mutating func take(from start: Int) -> [String] {
+        guard start < names.count else { return [] }
+        let out = Array(names[start...])
+        names.removeSubrange(start...)
+        return out
     }
 }
 

@@ -4,9 +4,6 @@
 /// `_` separators, are integers; YAML-style decimals and `.inf`/`.nan` are floats; anything else,
 /// and every quoted or block scalar, is a string. Linear in the text, no regular expressions.
 enum ScalarResolution {
-    private static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
-    private static let trues: Set<String> = ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]
-    private static let falses: Set<String> = ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]
     private static let specialFloats: Set<String> = [
         ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
     ]
@@ -40,23 +37,36 @@ enum ScalarResolution {
         case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "y"), UInt8(ascii: "Y"),
              UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"):
             guard text.utf8.count <= 5 else { return .string }
-            if nulls.contains(text) { return .null }
-            if trues.contains(text) { return .bool(true) }
-            if falses.contains(text) { return .bool(false) }
-            return .string
+            // Nulls (and the empty text, above), then booleans: compared, not hashed.
+            switch text {
+            case "~", "null", "Null", "NULL": return .null
+            case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON": return .bool(true)
+            case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF": return .bool(false)
+            default: return .string
+            }
         case UInt8(ascii: "."):
             if specialFloats.contains(text) { return .float }
             return isDotFloat(text.utf8) ? .float : .string
         case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            if text.utf8.count <= 5, specialFloats.contains(text) { return .float }
-            let digits = text.utf8.filter { $0 != UInt8(ascii: "_") }
-            switch parseInteger(digits) {
-            case .value(let v): return .int(v)
-            case .overflow: return .int(nil)
-            case .invalid: return isYAMLFloat(digits) ? .float : .string
+            // Every special float has a dot; an integer is read in place unless it has `_`.
+            if text.utf8.count <= 5, text.utf8.contains(UInt8(ascii: ".")), specialFloats.contains(text) { return .float }
+            var copy = text
+            return copy.withUTF8 { bytes in
+                guard bytes.contains(UInt8(ascii: "_")) else { return resolveNumber(bytes) }
+                return resolveNumber(bytes.filter { $0 != UInt8(ascii: "_") })
             }
         default:
             return .string
+        }
+    }
+
+    /// Text starting with a sign or a digit, without `_`: an integer, a float or a string.
+    private static func resolveNumber<C: RandomAccessCollection>(_ digits: C) -> ManifestScalar.Kind
+    where C.Element == UInt8, C.Index == Int {
+        switch parseInteger(digits) {
+        case .value(let v): return .int(v)
+        case .overflow: return .int(nil)
+        case .invalid: return isYAMLFloat(digits) ? .float : .string
         }
     }
 
@@ -65,27 +75,29 @@ enum ScalarResolution {
     /// Go `strconv.ParseInt(s, 0, 64)`: optional sign, then `0x`/`0o`/`0b`, a leading `0`
     /// (octal) or decimal digits. Digits past an overflow are still checked, so a long integer
     /// is `.overflow`, never a trap.
-    static func parseInteger(_ bytes: [UInt8]) -> IntegerParse {
-        var i = 0
+    static func parseInteger<C: RandomAccessCollection>(_ bytes: C) -> IntegerParse
+    where C.Element == UInt8, C.Index == Int {
+        var i = bytes.startIndex
+        let end = bytes.endIndex
         var negative = false
-        if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+        if i < end, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
             negative = bytes[i] == UInt8(ascii: "-")
             i += 1
         }
-        guard i < bytes.count else { return .invalid }
+        guard i < end else { return .invalid }
         var radix: UInt64 = 10
-        if bytes[i] == UInt8(ascii: "0"), i + 1 < bytes.count {
+        if bytes[i] == UInt8(ascii: "0"), i + 1 < end {
             switch bytes[i + 1] {
             case UInt8(ascii: "x"), UInt8(ascii: "X"): radix = 16; i += 2
             case UInt8(ascii: "o"), UInt8(ascii: "O"): radix = 8; i += 2
             case UInt8(ascii: "b"), UInt8(ascii: "B"): radix = 2; i += 2
             default: radix = 8; i += 1
             }
-            guard i < bytes.count else { return .invalid }
+            guard i < end else { return .invalid }
         }
         var magnitude: UInt64 = 0
         var overflow = false
-        while i < bytes.count {
+        while i < end {
             guard let d = digitValue(bytes[i]), UInt64(d) < radix else { return .invalid }
             if !overflow {
                 let (m, o1) = magnitude.multipliedReportingOverflow(by: radix)

@@ -33,7 +33,7 @@ enum YAMLEventReader {
             defer { yaml_parser_delete(&parser) }
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
-            var builder = Builder(lineOffset: lineOffset)
+            var builder = Builder(lineOffset: lineOffset, byteCount: bytes.count)
             var event = yaml_event_t()
             while true {
                 guard yaml_parser_parse(&parser, &event) == 1 else { return .unsupported }
@@ -52,7 +52,9 @@ enum YAMLEventReader {
         struct Frame {
             var isMapping: Bool
             var start: Int
-            var keys = ManifestKeys()
+            /// Where this mapping's keys start in `keys`.
+            var keyStart: Int
+            var keyIndex: [String: Int]? = nil
             var expectingKey = true
         }
 
@@ -60,11 +62,20 @@ enum YAMLEventReader {
         var values: [ManifestTree.Value] = [.array(0..<0)]
         var parents: [Int] = [-1]
         var pending: [ManifestTree.Value] = []
+        /// The keys of every open mapping, innermost last: each mapping's keys become one array
+        /// of the exact size when it closes.
+        var keys = ManifestPendingKeys()
         var stack: [Frame] = []
         var documents = 0
         var hasRoot = false
 
-        init(lineOffset: Int) { self.lineOffset = lineOffset }
+        init(lineOffset: Int, byteCount: Int) {
+            self.lineOffset = lineOffset
+            values.reserveCapacity(byteCount / 12 + 1)
+            parents.reserveCapacity(byteCount / 12 + 1)
+            pending.reserveCapacity(32)
+            stack.reserveCapacity(16)
+        }
 
         var outcome: Outcome {
             guard documents > 0 else { return .empty }
@@ -86,7 +97,7 @@ enum YAMLEventReader {
                 guard scalar.anchor == nil, scalar.tag == nil else { return false }
                 let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
                 if let top = stack.indices.last, stack[top].isMapping, stack[top].expectingKey {
-                    guard stack[top].keys.insert(text) else { return false }
+                    guard keys.insert(text, start: stack[top].keyStart, index: &stack[top].keyIndex) else { return false }
                     stack[top].expectingKey = false
                     return true
                 }
@@ -99,9 +110,15 @@ enum YAMLEventReader {
                 default: style = .plain
                 }
                 // Yams' tags for untagged scalars: none when plain, `str` when quoted or a block.
-                let tag = scalar.plain_implicit == 1 ? "" : scalar.quoted_implicit == 1 ? "tag:yaml.org,2002:str" : nil
-                guard let tag else { return false }
-                let kind = ScalarResolution.kind(of: text, style: style, tag: tag)
+                // (`ScalarResolution.kind` of a `str`-tagged scalar is always `.string`.)
+                let kind: ManifestScalar.Kind
+                if scalar.plain_implicit == 1 {
+                    kind = ScalarResolution.kind(of: text, style: style, tag: "")
+                } else if scalar.quoted_implicit == 1 {
+                    kind = .string
+                } else {
+                    return false
+                }
                 let line = Int(event.start_mark.line) + 1 + lineOffset
                 return finish(.scalar(ManifestScalar(text: text, kind: kind, style: style, line: line)))
             case YAML_SEQUENCE_START_EVENT:
@@ -124,7 +141,7 @@ enum YAMLEventReader {
             if let top = stack.last, top.isMapping, top.expectingKey { return false }
             // Deeper documents take the checked path (`YAMLStructureScan`, then Yams).
             guard stack.count < YAMLEventReader.maxDepth else { return false }
-            stack.append(Frame(isMapping: isMapping, start: pending.count))
+            stack.append(Frame(isMapping: isMapping, start: pending.count, keyStart: keys.count))
             return true
         }
 
@@ -132,15 +149,12 @@ enum YAMLEventReader {
             guard let frame = stack.popLast(), !frame.isMapping || frame.expectingKey else { return false }
             let first = values.count
             let count = pending.count - frame.start
-            for offset in 0..<count {
-                let value = pending[frame.start + offset]
-                values.append(value)
-                parents.append(-1)
-                adopt(value, parent: first + offset)
-            }
+            values.append(contentsOf: pending[frame.start...])
+            parents.append(contentsOf: repeatElement(-1, count: count))
             pending.removeSubrange(frame.start...)
+            for index in first..<(first + count) { adopt(index) }
             return finish(frame.isMapping
-                ? .object(ManifestObject(first: first, keys: frame.keys))
+                ? .object(ManifestObject(first: first, keys: keys.take(from: frame.keyStart), offsets: frame.keyIndex))
                 : .array(first..<(first + count)))
         }
 
@@ -150,7 +164,7 @@ enum YAMLEventReader {
                 guard !hasRoot else { return false }
                 hasRoot = true
                 values[ManifestTree.root] = value
-                adopt(value, parent: ManifestTree.root)
+                adopt(ManifestTree.root)
                 return true
             }
             pending.append(value)
@@ -158,12 +172,15 @@ enum YAMLEventReader {
             return true
         }
 
-        private mutating func adopt(_ value: ManifestTree.Value, parent: Int) {
-            switch value {
-            case .array(let range): for child in range { parents[child] = parent }
-            case .object(let object): for child in object.children { parents[child] = parent }
-            case .scalar: break
+        /// Points the children of the collection at `index` (already laid out) at it.
+        private mutating func adopt(_ index: Int) {
+            let children: Range<Int>
+            switch values[index] {
+            case .array(let range): children = range
+            case .object(let object): children = object.children
+            case .scalar: return
             }
+            for child in children { parents[child] = index }
         }
     }
 }
