@@ -61,10 +61,24 @@ public struct DirectoryProvider: Sendable {
         for r in roots { paths += try loader.manifestFiles(root: r) }
         var live: [String: CachedFile] = [:]
         var different = !loaded
+        // Files whose bytes changed are decoded and admitted together, on all cores.
+        var pending: [(stamp: FileStamp, hash: String)] = []
+        var texts: [DirectoryLoader.Text] = []
         for f in paths {
-            let (file, changed) = refresh(f, from: files[f])
-            live[f] = file
-            different = different || changed
+            switch refresh(f, from: files[f]) {
+            case .unchanged(let file):
+                live[f] = file
+            case .changed(let file):
+                live[f] = file
+                different = true
+            case .decode(let stamp, let hash, let text):
+                pending.append((stamp, hash))
+                texts.append(DirectoryLoader.Text(path: f, text: text))
+                different = true
+            }
+        }
+        for (i, decoded) in DirectoryLoader.admit(DirectoryLoader.decode(texts)).enumerated() {
+            live[texts[i].path] = CachedFile(stamp: pending[i].stamp, hash: pending[i].hash, result: decoded)
         }
         // A new file is a change by itself; a file that went away leaves fewer.
         different = different || live.count != files.count
@@ -110,18 +124,28 @@ public struct DirectoryProvider: Sendable {
         return State(store: result.store, sources: result.sources, errors: result.errors, warnings: result.warnings, changed: changed)
     }
 
-    /// The file as it is now, and whether its content differs from `cached` (or it is new). Reads
-    /// and hashes only when the stamp moved; decodes only when the bytes changed.
-    private func refresh(_ path: String, from cached: CachedFile?) -> (CachedFile, changed: Bool) {
+    /// What a file needs after `refresh`.
+    private enum Refresh {
+        /// Same content as cached.
+        case unchanged(CachedFile)
+        /// Gone or unreadable (a change unless it already was).
+        case changed(CachedFile)
+        /// New bytes, to decode.
+        case decode(FileStamp, hash: String, text: String)
+    }
+
+    /// The file as it is now, compared with `cached` (or new). Reads and hashes only when the
+    /// stamp moved; asks for a decode only when the bytes changed.
+    private func refresh(_ path: String, from cached: CachedFile?) -> Refresh {
         let stamp = Self.stamp(path)
-        if let cached, let stamp, cached.stamp == stamp { return (cached, false) }
-        guard stamp != nil, let data = FileManager.default.contents(atPath: path) else {
-            return (CachedFile(stamp: stamp), cached.map { $0.result != nil } ?? true)
+        if let cached, let stamp, cached.stamp == stamp { return .unchanged(cached) }
+        guard let stamp, let data = FileManager.default.contents(atPath: path) else {
+            let file = CachedFile(stamp: stamp)
+            return cached.map { $0.result != nil } ?? true ? .changed(file) : .unchanged(file)
         }
         let hash = Hex.encode(SHA256.hash(data: data))
-        if let cached, cached.hash == hash { return (CachedFile(stamp: stamp, hash: hash, result: cached.result), false) }
-        let decoded = AdmissionStage.admit(ManifestDecoder().decode(text: String(decoding: data, as: UTF8.self), file: path))
-        return (CachedFile(stamp: stamp, hash: hash, result: decoded), true)
+        if let cached, cached.hash == hash { return .unchanged(CachedFile(stamp: stamp, hash: hash, result: cached.result)) }
+        return .decode(stamp, hash: hash, text: String(decoding: data, as: UTF8.self))
     }
 
     /// stat(2), following symlinks; nil when the file is gone.

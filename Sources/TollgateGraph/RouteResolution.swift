@@ -5,8 +5,10 @@ import TollgateModel
 extension BuildContext {
     /// Attaches every HTTPRoute to the listeners of Tollgate's Gateways it names, resolves its
     /// backends and writes its per-parent status: every route's outcome, aggregated.
+    /// Routes are resolved concurrently: each outcome reads only the Gateway-side state.
     mutating func buildRoutes() {
-        routes = RouteAggregate(store.httpRoutes.map { ($0.key, routeOutcome($0.value)) })
+        let ctx = self
+        routes = RouteAggregate(Parallel.map(Array(store.httpRoutes)) { ($0.key, ctx.routeOutcome($0.value)) })
     }
 
     /// What one route contributes to the graph: its status, the listeners it attaches to, the

@@ -22,38 +22,52 @@ public struct GatewayRenderer: Sendable {
 
     public init(builder: IRBuilder = IRBuilder()) { self.builder = builder }
 
-    /// Files of every accepted Gateway in the graph.
+    /// Files of every accepted Gateway in the graph. Gateways are rendered concurrently (each from
+    /// its own model and cached files only); the result does not depend on the order.
     public mutating func render(_ graph: Graph) -> [ObjectKey: RenderedFiles] {
+        let jobs = graph.gateways.filter(\.value.accepted).keys.sorted().map { (model: graph.gateways[$0]!, cached: cache[$0]) }
+        let builder = builder, writer = writer
+        let outcomes = Parallel.map(jobs) { Self.render($0.model, cached: $0.cached, builder: builder, writer: writer) }
         var out: [ObjectKey: RenderedFiles] = [:]
         var next: [ObjectKey: Rendered] = [:]
         lastRenderCount = 0
         lastRefusals = [:]
-        for (key, gw) in graph.gateways where gw.accepted {
-            let cached = cache[key]
-            if let cached, cached.model == gw {
-                next[key] = cached
-                out[key] = cached.files
-                continue
+        for (job, outcome) in zip(jobs, outcomes) {
+            let key = job.model.key
+            switch outcome {
+            case .refused(let error):
+                lastRefusals[key] = error
+            case .rendered(let r, let written):
+                if written { lastRenderCount += 1 }
+                next[key] = r
+                out[key] = r.files
             }
-            var servers = cached?.servers ?? ServerMemo()
-            let ir = builder.build(gw, memo: &servers)
-            let files: RenderedFiles
-            if let cached, cached.ir == ir {
-                files = cached.files
-            } else {
-                do {
-                    files = try writer.write(ir, reusing: cached.map { ($0.ir, $0.files) })
-                } catch {
-                    lastRefusals[key] = error
-                    continue
-                }
-                lastRenderCount += 1
-            }
-            next[key] = Rendered(model: gw, ir: ir, files: files, servers: servers)
-            out[key] = files
         }
         cache = next
         return out
+    }
+
+    private enum Outcome: Sendable {
+        /// `written`: the files were written anew (not the cached ones).
+        case rendered(Rendered, written: Bool)
+        case refused(UnsafeValue)
+    }
+
+    /// One Gateway: its cached files when its model is unchanged, else its IR (reusing the
+    /// cached servers whose inputs are unchanged) and, when the IR changed, its files.
+    private static func render(_ gw: GatewayModel, cached: Rendered?, builder: IRBuilder, writer: ConfigWriter) -> Outcome {
+        if let cached, cached.model == gw { return .rendered(cached, written: false) }
+        var servers = cached?.servers ?? ServerMemo()
+        let ir = builder.build(gw, memo: &servers)
+        if let cached, cached.ir == ir {
+            return .rendered(Rendered(model: gw, ir: ir, files: cached.files, servers: servers), written: false)
+        }
+        do {
+            let files = try writer.write(ir, reusing: cached.map { ($0.ir, $0.files) })
+            return .rendered(Rendered(model: gw, ir: ir, files: files, servers: servers), written: true)
+        } catch {
+            return .refused(error)
+        }
     }
 
     /// Renders one Gateway without caching.

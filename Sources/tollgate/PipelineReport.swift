@@ -98,7 +98,7 @@ struct PipelineReport {
 
     var markdown: String {
         var md = "### End to end, in process (\(Self.build) build)\n\n"
-        md += "Text already in memory → `ManifestDecoder` → admission → store → a fresh `ControllerCore.update` (graph, render, versioned snapshots). Baseline: a bare parse of the same text in the same run.\n\n"
+        md += "Text already in memory → `ManifestDecoder` → admission → store → a fresh `ControllerCore.update` (graph, render, versioned snapshots), the directory provider's steps: files are decoded and admitted, routes resolved and Gateways rendered on all \(ProcessInfo.processInfo.activeProcessorCount) cores. Baseline: a bare parse of the same text in the same run, on one core.\n\n"
         md += "| workload | files | MB | end to end, median | p90 | min–max | runs | µs/route | bare parse | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n"
         for f in figures {
             let s = Stats(f.runs.map(\.endToEnd))
