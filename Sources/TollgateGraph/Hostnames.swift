@@ -42,20 +42,32 @@ public enum Hostnames {
 
     /// Whether `s` is a valid RFC 1123 hostname, optionally with a leading `*.` label.
     public static func isValid(_ s: String, allowWildcard: Bool = true) -> Bool {
-        var name = Substring(s)
-        if name.hasPrefix("*.") {
+        var name = Substring(s).utf8
+        if s.hasPrefix("*.") {
             guard allowWildcard else { return false }
             name = name.dropFirst(2)
         }
         guard !name.isEmpty, name.count <= 253 else { return false }
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        for label in labels {
-            guard !label.isEmpty, label.count <= 63,
-                  label.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }),
-                  label.first != "-", label.last != "-" else { return false }
+        // Labels of 1-63 lower-case letters, digits and inner `-`; only ASCII passes, so bytes
+        // are characters here.
+        var labelLength = 0, last: UInt8 = 0, onlyDigits = true
+        for b in name {
+            if b == UInt8(ascii: ".") {
+                guard labelLength > 0, last != UInt8(ascii: "-") else { return false }
+                labelLength = 0
+                last = b
+                continue
+            }
+            let digit = b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")
+            guard digit || (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || b == UInt8(ascii: "-") else { return false }
+            guard labelLength > 0 || b != UInt8(ascii: "-") else { return false }
+            labelLength += 1
+            guard labelLength <= 63 else { return false }
+            onlyDigits = onlyDigits && digit
+            last = b
         }
+        guard labelLength > 0, last != UInt8(ascii: "-") else { return false }
         // An IP address is not a hostname.
-        if labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) { return false }
-        return true
+        return !onlyDigits
     }
 }

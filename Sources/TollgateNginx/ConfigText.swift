@@ -5,7 +5,9 @@ struct ConfigText {
 
     mutating func line(_ s: String = "") {
         if s.isEmpty { text += "\n"; return }
-        text += String(repeating: "    ", count: depth) + s + "\n"
+        for _ in 0..<depth { text += "    " }
+        text += s
+        text += "\n"
     }
 
     /// A comment line. The text goes through `NginxSyntax.comment`, so nothing in it can end the

@@ -69,12 +69,36 @@ enum RuleAction: Equatable {
     }
 }
 
+/// A location of a server: an exact path (`location = /a`) or a prefix (`location /a/`, whose
+/// path ends in a slash). Ordered by path, then exact before prefix: the order locations are
+/// numbered and written in.
+struct LocationKey: Hashable, Comparable {
+    var path: String
+    var exact: Bool
+
+    static func < (a: LocationKey, b: LocationKey) -> Bool {
+        a.path != b.path ? a.path < b.path : (a.exact && !b.exact)
+    }
+}
+
+/// One rule of one route.
+struct RuleKey: Hashable {
+    var route: ObjectKey
+    var rule: Int
+}
+
 /// One path match of one rule of one route, as a location candidate.
 struct Candidate {
     var route: RouteModel
     var rule: RuleModel
     var match: MatchModel
-    var path: String
+    let path: String
+    /// `path.count`, compared on every sort step.
+    let pathLength: Int
+
+    init(route: RouteModel, rule: RuleModel, match: MatchModel, path: String) {
+        self.route = route; self.rule = rule; self.match = match; self.path = path; pathLength = path.count
+    }
 
     var origin: String { "\(route.key.namespacedName) rule \(rule.index) match \(match.index)" }
 
@@ -83,7 +107,7 @@ struct Candidate {
     static func precedes(_ a: Candidate, _ b: Candidate) -> Bool {
         let ae = a.match.pathType == .exact, be = b.match.pathType == .exact
         if ae != be { return ae }
-        if a.path.count != b.path.count { return a.path.count > b.path.count }
+        if a.pathLength != b.pathLength { return a.pathLength > b.pathLength }
         if a.match.headers.count != b.match.headers.count { return a.match.headers.count > b.match.headers.count }
         let at = a.route.creationTimestamp ?? "", bt = b.route.creationTimestamp ?? ""
         if at != bt { return at < bt }
@@ -102,7 +126,7 @@ extension IRBuilder {
         var splits: [String: SplitIR] = [:]
         var usedTLS: Set<BackendTLS.Trust> = []
         var backendClientCertificateUsed = false
-        var actions: [String: (action: RuleAction, effects: Effects)] = [:]
+        var actions: [RuleKey: (action: RuleAction, effects: Effects)] = [:]
         /// What the server being built added so far.
         var trace = Effects()
         /// Servers of the previous build and of this one, by tag and hostname.
@@ -197,12 +221,12 @@ extension IRBuilder {
                     }
                 }
             }
-            var keys = Set<String>()   // "=" + path or "^" + path
-            keys.insert("^/")
+            var keys = Set<LocationKey>()
+            keys.insert(LocationKey(path: "/", exact: false))
             for c in candidates {
-                if c.match.pathType == .exact { keys.insert("=" + c.path) }
-                else if c.path == "/" { keys.insert("^/") }
-                else { keys.insert("=" + c.path); keys.insert("^" + c.path + "/") }
+                if c.match.pathType == .exact { keys.insert(LocationKey(path: c.path, exact: true)) }
+                else if c.path == "/" { keys.insert(LocationKey(path: "/", exact: false)) }
+                else { keys.insert(LocationKey(path: c.path, exact: true)); keys.insert(LocationKey(path: c.path + "/", exact: false)) }
             }
             // Index candidates by path so each location finds its candidates by walking up its
             // path's segments: linear in the number of matches, not quadratic.
@@ -215,9 +239,9 @@ extension IRBuilder {
             var locations: [LocationIR] = []
             var locationMaps: [LocationMapIR] = []
             var targets: [String: TargetIR] = [:]
-            for (li, key) in keys.sorted(by: { ($0.dropFirst(), $0.first!) < ($1.dropFirst(), $1.first!) }).enumerated() {
-                let exact = key.first == "="
-                let path = String(key.dropFirst())
+            for (li, key) in keys.sorted().enumerated() {
+                let exact = key.exact
+                let path = key.path
                 var cands = exact ? (exactByPath[path] ?? []) : []
                 for ancestor in Self.segmentAncestors(exact || path == "/" ? path : String(path.dropLast())) {
                     cands += prefixByPath[ancestor] ?? []
@@ -293,7 +317,7 @@ extension IRBuilder {
 
         /// The action of a rule (cached per route rule).
         mutating func action(_ c: Candidate) -> RuleAction {
-            let cacheKey = "\(c.route.key.namespacedName)#\(c.rule.index)"
+            let cacheKey = RuleKey(route: c.route.key, rule: c.rule.index)
             if let a = actions[cacheKey] {
                 trace.append(a.effects)
                 return a.action

@@ -35,6 +35,13 @@ enum NginxSyntax {
     /// would still be one token to NGINX, but would break every line-based reader and hide text
     /// in diffs), `$` where NGINX would expand variables, and tokens NGINX cannot read.
     static func quote(_ s: String, role: String, _ context: Context = .literal) throws(UnsafeValue) -> String {
+        // Printable ASCII without `\`, `"` (and `$` where it would expand) is quoted as it is.
+        if s.utf8.count + 2 <= maxTokenBytes, s.utf8.allSatisfy({ b in
+            b >= 0x20 && b < 0x7F && b != UInt8(ascii: "\\") && b != UInt8(ascii: "\"")
+                && (b != UInt8(ascii: "$") || context == .literal)
+        }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for u in s.unicodeScalars {
@@ -83,6 +90,8 @@ enum NginxSyntax {
     /// Text for a comment: letters, digits and `.-_/:=,()` pass, everything else becomes `?`, and
     /// it is cut at 160 characters. Nothing a user wrote can end the comment.
     static func comment(_ s: String) -> String {
+        // Short text of allowed ASCII only is its own comment.
+        if s.utf8.count <= 160, s.utf8.allSatisfy(isCommentByte) { return s }
         var out = ""
         for u in s.unicodeScalars.prefix(160) {
             if u.isASCII && (isAlphanumeric(u) || " .-_/:=,()".unicodeScalars.contains(u)) {
@@ -92,6 +101,12 @@ enum NginxSyntax {
             }
         }
         return out
+    }
+
+    private static func isCommentByte(_ b: UInt8) -> Bool {
+        isAlphanumeric(b) || b == UInt8(ascii: " ") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") || b == UInt8(ascii: "_")
+            || b == UInt8(ascii: "/") || b == UInt8(ascii: ":") || b == UInt8(ascii: "=") || b == UInt8(ascii: ",")
+            || b == UInt8(ascii: "(") || b == UInt8(ascii: ")")
     }
 
     /// Longest identifier `identifier` returns.
@@ -105,7 +120,15 @@ enum NginxSyntax {
     static func identifier(_ parts: String...) -> String { identifier(parts) }
 
     static func identifier(_ parts: [String]) -> String {
-        let clean = parts.map { p in String(String.UnicodeScalarView(p.unicodeScalars.map { $0.isASCII && isAlphanumeric($0) ? $0 : "_" })) }
+        // Each Unicode scalar that is not an ASCII letter or digit becomes one `_`: in UTF-8, a
+        // scalar's first byte is the one that is not a continuation byte (10xxxxxx).
+        let clean = parts.map { p -> String in
+            if p.utf8.allSatisfy(isAlphanumeric) { return p }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(p.utf8.count)
+            for b in p.utf8 where b & 0xC0 != 0x80 { bytes.append(isAlphanumeric(b) ? b : UInt8(ascii: "_")) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         let joined = clean.joined(separator: "_")
         if clean == parts && joined.utf8.count <= maxIdentifier { return joined }
         let digest = Hex.encode(SHA256.hash(data: Data(parts.joined(separator: "/").utf8)).prefix(6))
@@ -121,6 +144,11 @@ enum NginxSyntax {
             throw UnsafeValue(role: "address", reason: "is not an IP address literal")
         }
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    private static func isAlphanumeric(_ b: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
     }
 
     private static func isAlphanumeric(_ u: Unicode.Scalar) -> Bool {
