@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tollgate", targets: ["tollgate"]),
+        .executable(name: "tollgate-agent", targets: ["tollgate-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,7 +26,9 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // No default traits: BinaryDelimitedStreams imports full Foundation into everything that links
+        // SwiftProtobuf (the agent links FoundationEssentials only); grpc-swift-protobuf opts out too.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
@@ -65,6 +68,14 @@ let package = Package(
         .target(name: "TollgateAgent", dependencies: [
             "TollgateFiles", "TollgateSnapshot", "TollgateProto", .product(name: "Logging", package: "swift-log"),
         ] + grpc, swiftSettings: strict),
+        // The agent's command line and main loop, shared by `tollgate agent` and `tollgate-agent`.
+        .target(name: "TollgateAgentCLI", dependencies: [
+            "TollgateAgent", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        // The agent alone: no controller code and no full Foundation (FoundationEssentials only),
+        // for a small resident set beside every NGINX.
+        .executableTarget(name: "tollgate-agent", dependencies: ["TollgateAgentCLI"], swiftSettings: strict),
         // The controller: providers, reconcile loop, snapshot server, admin service, status.
         .target(name: "TollgateControlPlane", dependencies: [
             "TollgateModel", "TollgateAdmission", "TollgateManifests", "TollgateGraph", "TollgateNginx", "TollgateSnapshot", "TollgateProto",
@@ -99,7 +110,7 @@ let package = Package(
         // The thin CLI.
         .executableTarget(name: "tollgate", dependencies: [
             "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
-            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateControlPlane", "TollgateKube", "TollgateKubernetes",
+            "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateAgentCLI", "TollgateControlPlane", "TollgateKube", "TollgateKubernetes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),

@@ -67,12 +67,20 @@ public struct AgentTLS: Sendable {
     public init(files: Files) throws {
         func read(_ path: String, _ option: String) throws -> String {
             do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw AgentError("\(option) \(path): cannot be read (\(error.localizedDescription))")
+                throw AgentError("\(option) \(path): cannot be read (\(Self.unreadableReason(path) ?? "\(error)"))")
             }
         }
         self.init(caPEM: try read(files.ca, "--tls-ca"), certificatePEM: try read(files.certificate, "--tls-cert"),
                   keyPEM: try read(files.key, "--tls-key"))
         self.files = files
+    }
+
+    /// Why `path` cannot be opened (`strerror`), nil when it can (then it is not UTF-8 text).
+    private static func unreadableReason(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return String(cString: strerror(errno)) }
+        close(fd)
+        return nil
     }
 
     /// The files as they are now; the last good contents when they cannot be read (a rotation

@@ -2,18 +2,34 @@ import Foundation
 import Logging
 import TollgateModel
 
-/// Standalone mode: one `tollgate agent` child process (with its own NGINX) per accepted
-/// Gateway, restarted if it dies, stopped when its Gateway goes away or on shutdown.
+/// Standalone mode: one agent child process (with its own NGINX) per accepted Gateway, restarted
+/// if it dies, stopped when its Gateway goes away or on shutdown. The agent is `tollgate-agent`
+/// when it sits next to the `tollgate` binary (a far smaller process), else `tollgate agent`.
 public actor AgentSupervisor {
     let executable: String
+    /// Arguments before the agent's flags: `["agent"]` for `tollgate`, none for `tollgate-agent`.
+    let leadingArguments: [String]
     let state: StateDirectory
     let logger: Logger
     private var children: [GatewayRef: Process] = [:]
     private var restarts: [GatewayRef: Int] = [:]
     private var stopping = false
 
-    public init(executable: String, state: StateDirectory, logger: Logger = Logger(label: "tollgate.supervisor")) {
-        self.executable = executable; self.state = state; self.logger = logger
+    /// Agents run as `executable leadingArguments… --controller …`.
+    public init(executable: String, leadingArguments: [String] = ["agent"], state: StateDirectory,
+                logger: Logger = Logger(label: "tollgate.supervisor")) {
+        self.executable = executable; self.leadingArguments = leadingArguments; self.state = state; self.logger = logger
+    }
+
+    /// Agents for the `tollgate` binary at `tollgate`: `tollgate-agent` in the same directory when
+    /// it is there and executable, else `tollgate agent`.
+    public init(tollgate: String, state: StateDirectory, logger: Logger = Logger(label: "tollgate.supervisor")) {
+        let sibling = URL(fileURLWithPath: tollgate).deletingLastPathComponent().appendingPathComponent("tollgate-agent").path
+        if FileManager.default.isExecutableFile(atPath: sibling) {
+            self.init(executable: sibling, leadingArguments: [], state: state, logger: logger)
+        } else {
+            self.init(executable: tollgate, state: state, logger: logger)
+        }
     }
 
     /// Starts agents for new Gateways and stops those of removed ones.
@@ -26,7 +42,7 @@ public actor AgentSupervisor {
     private func start(gateway: GatewayRef) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["agent", "--controller", "unix://\(state.socket)", "--gateway", gateway.description,
+        p.arguments = leadingArguments + ["--controller", "unix://\(state.socket)", "--gateway", gateway.description,
                        "--config-root", state.agentRoot(gateway: gateway), "--nginx", "spawn"]
         let logPath = state.agentLog(gateway: gateway)
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
@@ -43,7 +59,7 @@ public actor AgentSupervisor {
         do {
             try p.run()
             children[gateway] = p
-            logger.info("started agent for \(gateway) (pid \(p.processIdentifier), log \(logPath))")
+            logger.info("started agent for \(gateway) (\(([executable] + leadingArguments).joined(separator: " ")), pid \(p.processIdentifier), log \(logPath))")
         } catch {
             logger.error("cannot start the agent for \(gateway): \(error)")
         }

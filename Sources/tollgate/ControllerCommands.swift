@@ -146,7 +146,7 @@ struct StandaloneCommand: AsyncParsableCommand {
     func run() async throws {
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         try await options.runController { core, state in
-            let supervisor = AgentSupervisor(executable: executable, state: state)
+            let supervisor = AgentSupervisor(tollgate: executable, state: state)
             do {
                 for await gateways in await core.watchGateways() {
                     await supervisor.reconcile(gateways)
