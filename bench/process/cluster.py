@@ -68,6 +68,16 @@ def workload_args(routes: int, gateways: int, namespaces: int, https_listeners: 
             "--backend-port", str(BACKEND_PORT), "--seed", "1"]
 
 
+def agent_command(tollgate: str) -> list[str]:
+    """How an agent is started: `tollgate-agent` when it sits next to the `tollgate` binary (what
+    `tollgate standalone` runs too), else `tollgate agent`. BENCH_AGENT=tollgate forces the latter
+    (to compare the two in one run)."""
+    sibling = os.path.join(os.path.dirname(os.path.abspath(tollgate)), "tollgate-agent")
+    if os.environ.get("BENCH_AGENT", "") != "tollgate" and os.access(sibling, os.X_OK):
+        return [sibling]
+    return [tollgate, "agent"]
+
+
 class Cluster:
     """Controller + one agent per Gateway (`gateways`: "namespace/name" keys)."""
 
@@ -88,8 +98,8 @@ class Cluster:
         if not self.controller.alive():
             raise RuntimeError(f"controller exited:\n{self.controller.tail()}")
         for gw in gateways:
-            self.agents[gw] = env.start(self.agent_id(gw), [
-                env.bin, "agent", "--controller", f"unix://{sock}", "--gateway", gw, "--config-root", self.roots[gw],
+            self.agents[gw] = env.start(self.agent_id(gw), agent_command(env.bin) + [
+                "--controller", f"unix://{sock}", "--gateway", gw, "--config-root", self.roots[gw],
                 "--agent-id", self.agent_id(gw)], self.logs)
 
     def agent_id(self, gw: str) -> str:
