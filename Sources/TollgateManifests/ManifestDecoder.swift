@@ -129,7 +129,7 @@ public struct ManifestDecoder: Sendable {
             result.warnings.append(ManifestWarning(location, "skipping unsupported kind \(kind) (\(apiVersion))"))
             return
         }
-        guard objectKind.acceptedVersions.contains(version) else {
+        guard Self.acceptedVersions[objectKind]?.contains(version) ?? objectKind.acceptedVersions.contains(version) else {
             let accepted = objectKind.acceptedVersions.sorted().joined(separator: ", ")
             result.errors.append(ManifestError(location, field: "apiVersion",
                 "\(apiVersion) is not a supported version of \(kind) (supported: \(accepted))"))
@@ -149,6 +149,10 @@ public struct ManifestDecoder: Sendable {
             result.errors.append(ManifestError(location, field: "", "\(error)"))
         }
     }
+
+    /// `ObjectKind.acceptedVersions` (which builds its set on every call), once per kind.
+    private static let acceptedVersions: [ObjectKind: Set<String>] =
+        Dictionary(uniqueKeysWithValues: ObjectKind.allCases.map { ($0, $0.acceptedVersions) })
 
     /// The text of a non-null scalar at `index`.
     private static func text(_ tree: ManifestTree, _ index: Int?) -> String? {

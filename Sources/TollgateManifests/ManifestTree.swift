@@ -131,10 +131,10 @@ struct ManifestKeys: Sendable {
 /// mapping's keys become one array of the exact size when it closes (no growth per key). Refuses
 /// duplicates like `ManifestKeys`: a short scan up to `ManifestKeys.linearLimit` keys, a
 /// dictionary (kept by the caller, per mapping) beyond.
-struct ManifestPendingKeys: Sendable {
-    private var names: [String] = []
+struct ManifestPendingKeys {
+    private let names = ManifestMoveBuffer<String>(capacity: 32)
 
-    init() { names.reserveCapacity(32) }
+    init() {}
 
     var count: Int { names.count }
 
@@ -145,7 +145,7 @@ struct ManifestPendingKeys: Sendable {
         if index != nil {
             guard index!.updateValue(offset, forKey: key) == nil else { return false }
         } else {
-            for i in start..<names.count where names[i] == key { return false }
+            if names.contains(from: start, where: { $0 == key }) { return false }
             if offset == ManifestKeys.linearLimit {
                 var built: [String: Int] = [:]
                 built.reserveCapacity(2 * ManifestKeys.linearLimit + 2)
@@ -159,12 +159,7 @@ struct ManifestPendingKeys: Sendable {
     }
 
     /// The keys from `start` on, removed.
-    mutating func take(from start: Int) -> [String] {
-        guard start < names.count else { return [] }
-        let out = Array(names[start...])
-        names.removeSubrange(start...)
-        return out
-    }
+    mutating func take(from start: Int) -> [String] { names.moveOut(from: start) }
 }
 
 /// A scalar with its original text and what it resolves to (the way Kubernetes' YAML reader,

@@ -59,9 +59,14 @@ enum YAMLEventReader {
         }
 
         let lineOffset: Int
-        var values: [ManifestTree.Value] = [.array(0..<0)]
+        /// The laid-out values (the root first); moved into the tree at the end.
+        let values: ManifestMoveBuffer<ManifestTree.Value>
         var parents: [Int] = [-1]
-        var pending: [ManifestTree.Value] = []
+        /// Finished values whose collection is still open, in document order, moved into
+        /// `values` when it closes; with the children range of each (empty for scalars), so
+        /// their children's parents are set without reading the values again.
+        let pending = ManifestMoveBuffer<ManifestTree.Value>(capacity: 32)
+        var pendingChildren: [Range<Int>] = []
         /// The keys of every open mapping, innermost last: each mapping's keys become one array
         /// of the exact size when it closes.
         var keys = ManifestPendingKeys()
@@ -71,16 +76,17 @@ enum YAMLEventReader {
 
         init(lineOffset: Int, byteCount: Int) {
             self.lineOffset = lineOffset
-            values.reserveCapacity(byteCount / 12 + 1)
+            values = ManifestMoveBuffer(capacity: byteCount / 12 + 1)
+            values.append(.array(0..<0))
             parents.reserveCapacity(byteCount / 12 + 1)
-            pending.reserveCapacity(32)
+            pendingChildren.reserveCapacity(32)
             stack.reserveCapacity(16)
         }
 
         var outcome: Outcome {
             guard documents > 0 else { return .empty }
             guard hasRoot else { return .unsupported }
-            return .tree(ManifestTree(values: values, parents: parents))
+            return .tree(ManifestTree(values: values.moveOut(from: 0), parents: parents))
         }
 
         mutating func take(_ event: yaml_event_t) -> Bool {
@@ -149,38 +155,32 @@ enum YAMLEventReader {
             guard let frame = stack.popLast(), !frame.isMapping || frame.expectingKey else { return false }
             let first = values.count
             let count = pending.count - frame.start
-            values.append(contentsOf: pending[frame.start...])
+            values.moveAppend(from: pending, start: frame.start)
             parents.append(contentsOf: repeatElement(-1, count: count))
-            pending.removeSubrange(frame.start...)
-            for index in first..<(first + count) { adopt(index) }
+            for offset in 0..<count {
+                for child in pendingChildren[frame.start + offset] { parents[child] = first + offset }
+            }
+            pendingChildren.removeSubrange(frame.start...)
+            let children = first..<(first + count)
             return finish(frame.isMapping
                 ? .object(ManifestObject(first: first, keys: keys.take(from: frame.keyStart), offsets: frame.keyIndex))
-                : .array(first..<(first + count)))
+                : .array(children), children: children)
         }
 
-        /// A complete value: the root, or the next child of the open collection.
-        private mutating func finish(_ value: ManifestTree.Value) -> Bool {
+        /// A complete value (with its children, laid out): the root, or the next child of the
+        /// open collection.
+        private mutating func finish(_ value: ManifestTree.Value, children: Range<Int> = 0..<0) -> Bool {
             guard let top = stack.indices.last else {
                 guard !hasRoot else { return false }
                 hasRoot = true
                 values[ManifestTree.root] = value
-                adopt(ManifestTree.root)
+                for child in children { parents[child] = ManifestTree.root }
                 return true
             }
             pending.append(value)
+            pendingChildren.append(children)
             if stack[top].isMapping { stack[top].expectingKey = true }
             return true
-        }
-
-        /// Points the children of the collection at `index` (already laid out) at it.
-        private mutating func adopt(_ index: Int) {
-            let children: Range<Int>
-            switch values[index] {
-            case .array(let range): children = range
-            case .object(let object): children = object.children
-            case .scalar: return
-            }
-            for child in children { parents[child] = index }
         }
     }
 }
