@@ -87,8 +87,8 @@ struct ControllerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Before the controller's threads allocate: see HeapTrim.limitArenas.
-        HeapTrim.limitArenas(2)
+        // Before the controller's threads allocate: see HeapTrim.configureAllocator.
+        HeapTrim.configureAllocator()
         switch provider {
         case .directory: try await options.runController()
         case .kubernetes: try await runKubernetes()
