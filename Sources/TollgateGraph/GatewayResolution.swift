@@ -8,6 +8,7 @@ extension BuildContext {
     /// certificates, frontend validation, the backend client certificate and conflicts.
     mutating func buildGateways(acceptedClasses: [String: (settings: NginxProxy.Spec?, inputs: [ObjectKey: Int64])]) {
         let ourClasses = Set(store.gatewayClasses.values.filter { $0.spec.controllerName == controllerName }.map(\.name))
+        validateNamedKeyPairs(ourClasses: ourClasses)
         for gw in store.gateways.values where ourClasses.contains(gw.spec.gatewayClassName) {
             var state = GatewayState(gateway: gw)
             state.inputs[gw.key] = gw.generation

@@ -88,6 +88,34 @@ struct BuildContext {
     /// Looks up and validates a Secret holding `tls.crt`/`tls.key`.
     mutating func keyPair(_ key: ObjectKey) -> Result<TLSMaterial, PEMValidation.Failure> {
         if let cached = keyPairCache[key] { return cached }
+        let result = validateKeyPair(key)
+        keyPairCache[key] = result
+        return result
+    }
+
+    /// Validates, on all cores, the key pairs of every Secret a Gateway of ours names for its
+    /// listeners or its backend client certificate and that is not validated yet, so that
+    /// `keyPair` finds them (each is a pure function of its Secret; whether a reference may be
+    /// used is still decided where it is resolved).
+    mutating func validateNamedKeyPairs(ourClasses: Set<String>) {
+        var keys = Set<ObjectKey>()
+        func add(_ name: String, _ namespace: String?, group: String?, kind: String?, gateway: Gateway) {
+            guard (group ?? "") == "", (kind ?? "Secret") == "Secret" else { return }
+            let key = ObjectKey(kind: .secret, namespace: namespace ?? gateway.namespace, name: name)
+            if keyPairCache[key] == nil, store.secrets[key] != nil { keys.insert(key) }
+        }
+        for gw in store.gateways.values where ourClasses.contains(gw.spec.gatewayClassName) {
+            for l in gw.spec.listeners {
+                for r in l.tls?.certificateRefs ?? [] { add(r.name, r.namespace, group: r.group, kind: r.kind, gateway: gw) }
+            }
+            if let r = gw.spec.tls?.backend?.clientCertificateRef { add(r.name, r.namespace, group: r.group, kind: r.kind, gateway: gw) }
+        }
+        let ordered = keys.sorted()
+        let ctx = self
+        for (key, result) in zip(ordered, Parallel.map(ordered) { ctx.validateKeyPair($0) }) { keyPairCache[key] = result }
+    }
+
+    private func validateKeyPair(_ key: ObjectKey) -> Result<TLSMaterial, PEMValidation.Failure> {
         let result: Result<TLSMaterial, PEMValidation.Failure>
         if let secret = store.secrets[key] {
             do {
@@ -98,7 +126,6 @@ struct BuildContext {
         } else {
             result = .failure(.init(message: "\(key) does not exist"))
         }
-        keyPairCache[key] = result
         return result
     }
 

@@ -5,10 +5,11 @@ import TollgateModel
 extension BuildContext {
     /// Attaches every HTTPRoute to the listeners of Tollgate's Gateways it names, resolves its
     /// backends and writes its per-parent status: every route's outcome, aggregated.
-    /// Routes are resolved concurrently: each outcome reads only the Gateway-side state.
+    /// Routes are resolved concurrently (each outcome reads only the Gateway-side state) and in
+    /// key order, so the aggregate's per-listener lists arrive already sorted.
     mutating func buildRoutes() {
         let ctx = self
-        routes = RouteAggregate(Parallel.map(Array(store.httpRoutes)) { ($0.key, ctx.routeOutcome($0.value)) })
+        routes = RouteAggregate(Parallel.map(store.httpRoutes.keys.sorted()) { ($0, ctx.routeOutcome(ctx.store.httpRoutes[$0]!)) })
     }
 
     /// What one route contributes to the graph: its status, the listeners it attaches to, the

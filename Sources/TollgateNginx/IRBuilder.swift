@@ -81,6 +81,12 @@ struct LocationKey: Hashable, Comparable {
     }
 }
 
+/// A route on a server's hostname, for de-duplication.
+struct RouteOnHost: Hashable {
+    var hostname: String
+    var route: ObjectKey
+}
+
 /// One rule of one route.
 struct RuleKey: Hashable {
     var route: ObjectKey
@@ -142,7 +148,7 @@ extension IRBuilder {
             let catchAll = listeners.first { $0.hostname == nil }
             // hostname ("" for none) → (owner listener, routes)
             var servers: [String: (owner: ListenerModel, routes: [RouteModel])] = [:]
-            var seen = Set<String>()   // hostname + "\u{0}" + route key, for de-duplication
+            var seen = Set<RouteOnHost>()
             for l in listeners {
                 let own = l.hostname ?? ""
                 if servers[own] == nil { servers[own] = (l, []) }
@@ -153,7 +159,7 @@ extension IRBuilder {
                         guard owner?.name == l.name else { continue }
                         let k = h ?? ""
                         if servers[k] == nil { servers[k] = (l, []) }
-                        if seen.insert(k + "\u{0}" + ar.route.key.description).inserted { servers[k]!.routes.append(ar.route) }
+                        if seen.insert(RouteOnHost(hostname: k, route: ar.route.key)).inserted { servers[k]!.routes.append(ar.route) }
                     }
                 }
             }
