@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension ManifestDecoder {
     /// Splits a YAML stream at `---` / `...` document markers (at column 0). Each document keeps
     /// the file line it starts on, so errors can name file lines. One pass over the UTF-8 bytes;
@@ -20,8 +26,11 @@ extension ManifestDecoder {
             }
 
             while lineStart <= bytes.count {
-                var lineEnd = lineStart
-                while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                var lineEnd = bytes.count
+                if lineStart < bytes.count, let base = bytes.baseAddress,
+                   let newline = memchr(base + lineStart, 0x0A, bytes.count - lineStart) {
+                    lineEnd = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                }
                 var trimmedEnd = lineEnd
                 if trimmedEnd > lineStart && bytes[trimmedEnd - 1] == 0x0D { trimmedEnd -= 1 }
                 let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<trimmedEnd])
