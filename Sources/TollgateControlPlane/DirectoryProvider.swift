@@ -98,12 +98,21 @@ public struct DirectoryProvider: Sendable {
         var changed = Set<ObjectKey>()
         var hashes: [ObjectKey: (file: String, fileHash: String, hash: String)] = [:]
         let keys = Set(result.store.allKeys)
+        // Objects from unchanged files keep their hash: only edited files cost re-hashing, on all cores.
+        var origins: [ObjectKey: (file: String, fileHash: String)] = [:]
+        var stale: [ObjectKey] = []
         for key in keys {
-            // Objects from unchanged files keep their hash: only edited files cost re-hashing.
             let file = result.sources[key]?.file ?? ""
             let fileHash = live[file]?.hash ?? ""
-            let h: String
-            if let old = objectHashes[key], old.file == file, old.fileHash == fileHash { h = old.hash } else { h = Self.contentHash(key, in: result.store) }
+            origins[key] = (file, fileHash)
+            if let old = objectHashes[key], old.file == file, old.fileHash == fileHash { continue }
+            stale.append(key)
+        }
+        let store = result.store
+        let fresh = Dictionary(uniqueKeysWithValues: zip(stale, Parallel.map(stale) { Self.contentHash($0, in: store) }))
+        for key in keys {
+            let (file, fileHash) = origins[key]!
+            let h = fresh[key] ?? objectHashes[key]!.hash
             hashes[key] = (file, fileHash, h)
             if let old = objectHashes[key] {
                 if old.hash != h {
