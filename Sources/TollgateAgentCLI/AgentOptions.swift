@@ -5,6 +5,9 @@ import ArgumentParser
 public struct AgentOptions: ParsableArguments, Sendable {
     /// What the agent does, for both commands' help.
     public static let abstract = "Run the agent beside one NGINX: receive snapshots, apply them atomically, prove they are served."
+    /// `tollgate-agent --version`: the same as `Tollgate.version` (TollgateModel, which the agent
+    /// does not link; AgentExecutableTests checks they agree).
+    public static let version = "0.1.0"
 
     @Option(help: "unix:///PATH or https://HOST:PORT (mutual TLS).") public var controller: String
     @Option(help: "The Gateway this agent serves, NAMESPACE/NAME.") public var gateway: String

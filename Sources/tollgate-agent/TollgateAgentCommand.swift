@@ -6,7 +6,8 @@ import TollgateAgentCLI
 /// runs beside every NGINX).
 @main
 struct TollgateAgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tollgate-agent", abstract: AgentOptions.abstract)
+    static let configuration = CommandConfiguration(commandName: "tollgate-agent", abstract: AgentOptions.abstract,
+                                                    version: AgentOptions.version)
 
     @OptionGroup var options: AgentOptions
 
