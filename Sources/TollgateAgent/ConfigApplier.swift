@@ -14,8 +14,10 @@ import TollgateSnapshot
 /// Applies snapshots to the config root and NGINX, atomically and provably:
 ///
 /// 1. verify paths (relative, inside the root, not agent-owned), per-file sha256 and the digest;
-/// 2. stage the full tree (plus `agent/version.conf`) durably in `versions/.staging-*`;
-/// 3. `nginx -t` against the staged tree (reject with NGINX's own line);
+/// 2. write the full tree (plus `agent/version.conf`) into `versions/.staging-*`;
+/// 3. `nginx -t` against the staged tree (reject with NGINX's own line) while its files and
+///    directories are fsynced (`TreeStager.makeDurable`); both must succeed before step 4, so
+///    nothing is swapped in before its bytes are on disk;
 /// 4. rename it to `versions/V-DIGEST12` and swap `current` by renaming a new symlink over it;
 /// 5. reload the master (or start it, the first time in spawn mode) and poll the version probe
 ///    until it answers the new version;
