@@ -10,6 +10,7 @@ import TollgateAgent
 /// Runs one agent until SIGINT or SIGTERM: what both `tollgate agent` and `tollgate-agent` do.
 public enum AgentMain {
     public static func run(_ options: AgentOptions) async throws {
+        AgentHeap.configure()
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = .info
@@ -41,6 +42,8 @@ public enum AgentMain {
             for await e in events {
                 logger.notice("nginx: \(e)")
                 await serving.note(e)
+                // A reload follows each applied version: what the apply allocated is freed by now.
+                if case .reloaded = e { AgentHeap.trimFreeMemory() }
             }
         }
         try await TerminationSignals.run { await client.run() }
