@@ -78,6 +78,9 @@ public actor ControllerCore {
         let accepted = acceptedGateways
         for w in gatewayWatchers { w.yield(accepted) }
         for id in sessions.keys { push(session: id) }
+        // New versions are on their way to the agents (their streams send on other threads);
+        // now the histories are written to the state directory.
+        reconciler.saveUnsaved()
         statusMayHaveChanged()
     }
 

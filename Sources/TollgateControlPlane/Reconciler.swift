@@ -19,6 +19,8 @@ struct Reconciler: Sendable {
     private(set) var store = Store()
     private(set) var graph = Graph()
     var histories: [GatewayRef: SnapshotHistory]
+    /// Gateways whose history gained a version that is not on disk yet (`saveUnsaved`).
+    private(set) var unsaved: [GatewayRef] = []
 
     /// What one reconcile rendered for a Gateway.
     struct Rendered: Sendable {
@@ -80,8 +82,10 @@ struct Reconciler: Sendable {
             }
             if let snap = published {
                 logger.info("published \(gw) version \(snap.version) digest \(snap.digest.prefix(12)) (\(snap.trigger))")
+                // The version number is durable at once (numbering survives a crash); the history with
+                // its files is saved by `saveUnsaved`, after the core has handed the version to agents.
                 versionStore?.record(gateway: gw.description, version: snap.version, digest: snap.digest)
-                historyStore?.save(history)
+                unsaved.append(gw)
             }
             histories[gw] = history
             if let latest = history.latest {
@@ -89,6 +93,16 @@ struct Reconciler: Sendable {
             }
         }
         return out
+    }
+
+    /// Persists the histories that gained a version in the last reconciles. The core calls it
+    /// after pushing, so writing hundreds of new file contents does not delay the agents.
+    mutating func saveUnsaved() {
+        let gateways = unsaved
+        unsaved = []
+        for gw in gateways {
+            if let history = histories[gw] { historyStore?.save(history) }
+        }
     }
 
     /// Records an agent's report in the Gateway's history (persisted).
