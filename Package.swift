@@ -75,7 +75,8 @@ let package = Package(
         ], swiftSettings: strict),
         // The agent alone: no controller code and no full Foundation (FoundationEssentials only),
         // for a small resident set beside every NGINX.
-        .executableTarget(name: "tollgate-agent", dependencies: ["TollgateAgentCLI"], swiftSettings: strict),
+        .executableTarget(name: "tollgate-agent", dependencies: ["TollgateAgentCLI"], swiftSettings: strict,
+                         linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "--end-group", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]),
         // The controller: providers, reconcile loop, snapshot server, admin service, status.
         .target(name: "TollgateControlPlane", dependencies: [
             "TollgateModel", "TollgateAdmission", "TollgateManifests", "TollgateGraph", "TollgateNginx", "TollgateSnapshot", "TollgateProto",

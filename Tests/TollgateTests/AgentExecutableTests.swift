@@ -15,15 +15,20 @@ import Testing
         URL(fileURLWithPath: CLITests.binary).deletingLastPathComponent().appendingPathComponent("tollgate-agent").path
     }
 
-    @Test("tollgate-agent links FoundationEssentials but not full Foundation or ICU")
+    @Test("tollgate-agent links neither full Foundation nor ICU (the Swift runtime and FoundationEssentials are linked statically)")
     func linksNoFullFoundation() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "built: \(Self.binary)")
         let r = try Processes.run("/usr/bin/ldd", [Self.binary])
         try #require(r.status == 0, "\(r.stderr)")
         let libraries = r.stdout.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) }
-        #expect(libraries.contains { $0.hasPrefix("libFoundationEssentials") }, "\(libraries)")
+        #expect(libraries.contains { $0.hasPrefix("libc.so") }, "\(libraries)")
+        #expect(!libraries.contains { $0.hasPrefix("libswiftCore") }, "static Swift runtime: \(libraries)")
         #expect(!libraries.contains { $0.hasPrefix("libFoundation.so") }, "\(libraries)")
         #expect(!libraries.contains { $0.contains("FoundationICU") || $0.contains("FoundationInternationalization") }, "\(libraries)")
+        // Nor statically: no symbol of the Foundation module (`$s10Foundation…`), FoundationEssentials' only.
+        let symbols = try Processes.run("/bin/sh", ["-c", "nm '\(Self.binary)' | grep -c 's10Foundation'; nm '\(Self.binary)' | grep -c 's20FoundationEssentials'"])
+        let counts = symbols.stdout.split(separator: "\n").map { Int($0) ?? -1 }
+        #expect(counts == [0, counts.last ?? 0] && (counts.last ?? 0) > 0, "Foundation / FoundationEssentials symbols: \(counts)")
     }
 
     @Test("tollgate-agent takes the flags of tollgate agent, with the same validation errors")
