@@ -59,6 +59,8 @@ if [ -n "${TOLLGATE_BIN:-}" ]; then
 else
   echo "== building tollgate in release mode (the first build takes several minutes)"
   swift build -c release --product tollgate 2>&1 | tail -n 1
+  # The agents run as tollgate-agent (next to tollgate) when it is there: never a stale one.
+  swift build -c release --product tollgate-agent 2>&1 | tail -n 1
   bin="$(swift build -c release --show-bin-path)/tollgate"
 fi
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"

@@ -33,6 +33,7 @@ if [ -n "${TOLLGATE_BIN:-}" ]; then
 else
   echo "== building tollgate (the first build takes a few minutes)"
   swift build --product tollgate 2>&1 | tail -n 1
+  swift build --product tollgate-agent 2>&1 | tail -n 1  # what standalone runs for each Gateway
   bin="$(swift build --show-bin-path)/tollgate"
 fi
 

@@ -12,6 +12,7 @@ state="$run/state"
 scripts/install-deps.sh
 echo "== building tollgate (the first build takes a few minutes)"
 swift build --product tollgate 2>&1 | tail -n 1
+swift build --product tollgate-agent 2>&1 | tail -n 1  # what standalone runs for each Gateway
 bin="$(swift build --show-bin-path)/tollgate"
 examples/make-certs.sh
 mkdir -p "$run"
