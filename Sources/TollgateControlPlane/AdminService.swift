@@ -28,7 +28,8 @@ public struct AdminService: Tollgate_V1_AdminService.SimpleServiceProtocol {
                 if !request.gateway.isEmpty { throw RPCError(code: .notFound, message: "no snapshots for Gateway \(name)") }
                 continue
             }
-            r.snapshots += h.all.map { Self.summary($0, history: h) }
+            // The kept versions' records carry everything a summary shows: no version's contents are rebuilt.
+            r.snapshots += h.versions.map { Self.summary($0, history: h) }
         }
         return r
     }
@@ -36,7 +37,7 @@ public struct AdminService: Tollgate_V1_AdminService.SimpleServiceProtocol {
     public func getSnapshot(request: Tollgate_V1_GetSnapshotRequest, context: ServerContext) async throws -> Tollgate_V1_GetSnapshotResponse {
         let (h, snap) = try await lookup(request.gateway, request.version)
         var r = Tollgate_V1_GetSnapshotResponse()
-        r.summary = Self.summary(snap, history: h)
+        if let record = h.versions.first(where: { $0.version == snap.version }) { r.summary = Self.summary(record, history: h) }
         r.files = snap.files.paths.map { path in
             let f = snap.files.files[path]!
             var info = Tollgate_V1_SnapshotFileInfo()
@@ -85,15 +86,15 @@ public struct AdminService: Tollgate_V1_AdminService.SimpleServiceProtocol {
         return (h, s)
     }
 
-    static func summary(_ s: Snapshot, history: SnapshotHistory) -> Tollgate_V1_SnapshotSummary {
+    static func summary(_ s: SnapshotHistory.Version, history: SnapshotHistory) -> Tollgate_V1_SnapshotSummary {
         var m = Tollgate_V1_SnapshotSummary()
-        m.gateway = s.gateway
+        m.gateway = history.gateway
         m.version = s.version
         m.digest = s.digest
         m.createdUnixMs = Int64(s.createdAt.timeIntervalSince1970 * 1000)
         m.trigger = s.trigger
         m.inputGenerations = s.inputGenerations
-        m.fileCount = UInt32(s.files.files.count)
+        m.fileCount = UInt32(s.files.count)
         m.agents = history.reports(version: s.version).map { rep in
             var a = Tollgate_V1_AgentReport()
             a.agentID = rep.agentID

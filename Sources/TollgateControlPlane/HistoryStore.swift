@@ -68,6 +68,7 @@ public final class HistoryStore: @unchecked Sendable {
                 try prepare()
                 var entries: [Entry] = []
                 var hashes = Set<String>()
+                var newBlobs: [(path: String, contents: Data)] = []
                 let reports = history.recordedReports
                 for v in history.versions {
                     var files: [String: FileRef] = [:]
@@ -76,8 +77,8 @@ public final class HistoryStore: @unchecked Sendable {
                     for (path, ref) in v.files {
                         let blob = (blobs as NSString).appendingPathComponent(ref.sha256)
                         if hashes.insert(ref.sha256).inserted, !FileManager.default.fileExists(atPath: blob) {
-                            guard let contents = history.contents(sha256: ref.sha256),
-                                  PrivateFile.replace(contents, at: blob, mode: 0o600) else { throw StoreError("cannot write \(blob)") }
+                            guard let contents = history.contents(sha256: ref.sha256) else { throw StoreError("no contents for \(blob)") }
+                            newBlobs.append((blob, contents))
                         }
                         files[path] = FileRef(sha256: ref.sha256, mode: ref.mode)
                     }
@@ -87,6 +88,8 @@ public final class HistoryStore: @unchecked Sendable {
                                              Report(agentID: $0.agentID, outcome: $0.outcome.rawValue, message: $0.message, dryRun: $0.dryRun)
                                          }))
                 }
+                // Every new blob is on disk before the index that names it.
+                do { try BlobBatchWriter.write(newBlobs, directory: blobs) } catch { throw StoreError("cannot write \(error)") }
                 let data = HistoryIndexJSON.encode(Index(gateway: history.gateway, floor: history.floor, snapshots: entries))
                 guard PrivateFile.replace(data, at: indexPath(history.gateway), mode: 0o600) else { throw StoreError("cannot write the index of \(history.gateway)") }
                 referenced[history.gateway] = hashes
