@@ -11,11 +11,7 @@ import TollgateAgent
 public enum AgentMain {
     public static func run(_ options: AgentOptions) async throws {
         AgentHeap.configure()
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .info
-            return h
-        }
+        LogSetup.bootstrap()
         let logger = Logger(label: "tollgate.agent[\(options.gateway)]")
         let address = try ControllerAddress(parsing: options.controller)
         var tls: AgentTLS? = nil

@@ -5,9 +5,10 @@ import Darwin
 #endif
 import Dispatch
 
-/// Runs a body until it returns or SIGINT/SIGTERM arrives (then cancels it).
-enum TerminationSignals {
-    static func run(_ body: @escaping @Sendable () async throws -> Void) async throws {
+/// Runs a body until it returns or SIGINT/SIGTERM arrives (then cancels it). Shared by both
+/// executables' long-running commands.
+public enum TerminationSignals {
+    public static func run(_ body: @escaping @Sendable () async throws -> Void) async throws {
         let (signals, continuation) = AsyncStream<Int32>.makeStream()
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {

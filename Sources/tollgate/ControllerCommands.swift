@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TollgateAgentCLI
 import Logging
 import TollgateControlPlane
 import TollgateKube
@@ -38,7 +39,7 @@ struct ControllerOptions: ParsableArguments {
         let provider: any Provider = ManifestWatcher(roots: manifests, generationsFile: state.generations)
         let server = ControllerServer(core: core, socketPath: state.socket, tcp: try tcpConfig(state: state))
         logger.info("state directory \(state.path); agents connect to unix://\(state.socket)")
-        try await Signals.run {
+        try await TerminationSignals.run {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // Serve agents only once the manifests are loaded, so a reconnecting agent's hello
                 // never races the first render (versions of unchanged digests stay the same).
@@ -119,7 +120,7 @@ struct ControllerCommand: AsyncParsableCommand {
         let controller = KubernetesController(client: client, options: controllerOptions, logger: logger)
         logger.info("kubernetes provider: \(config); namespace \(namespace)")
         do {
-            try await Signals.run {
+            try await TerminationSignals.run {
                 try await controller.run { handle in
                     logger.info("caches synced; \(handle.leading.value ? "leading" : "following")")
                 }
