@@ -67,7 +67,7 @@ def ms(x):
 # ---------------------------------------------------------------- the deployments
 
 def run_1k(env: Env, a, want: set, out: list, notes: list, budget: Budget, later: float) -> None:
-    from cluster import Cluster, Workload, workload_args
+    from cluster import Cluster, Workload, agent_command, workload_args
     from measures import churn, edit_to_served
     wl = Workload(env, "routes-1k", workload_args(1000, 1, 10, 63))   # 63 HTTPS + 1 HTTP: a Gateway's 64-listener limit
     gws = ["bench-gw/gw-0"]
@@ -178,7 +178,7 @@ def churn_entry(r: dict) -> dict:
 
 
 def run_10k(env: Env, a, want: set, out: list, notes: list, budget: Budget, later: float) -> None:
-    from cluster import Cluster, Workload, workload_args
+    from cluster import Cluster, Workload, agent_command, workload_args
     from measures import edit_to_served, fill_history, idle_cpu, published_count
     wl = Workload(env, "routes-10k", workload_args(10000, 10, 100, 64))
     gws = [f"bench-gw/gw-{g}" for g in range(10)]
@@ -227,7 +227,7 @@ def run_10k(env: Env, a, want: set, out: list, notes: list, budget: Budget, late
             if "agent-rss" in want:
                 out.append(entry("agent-rss", 8, f"agent VmRSS serving one Gateway of the 10k routes ({gw}, 1,000 routes)",
                                  ag1, "MiB", ag0, "VmRSS right after start (first version applied)", "value < 30",
-                                 notes=f"after the edits above; {hist}"))
+                                 notes=f"agent: `{' '.join(os.path.basename(x) for x in agent_command(a.bin))}`; after the edits above; {hist}"))
     finally:
         c.stop()
 
