@@ -151,44 +151,7 @@ import Testing
     // MARK: - Support
 
     static func manifests(gatewayPort: Int, backendPort: Int, path: String) -> String {
-        """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: GatewayClass
-        metadata: {name: nginx}
-        spec: {controllerName: tollgate.dev/gateway-controller}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: default}
-        spec:
-          gatewayClassName: nginx
-          listeners:
-          - {name: http, port: \(gatewayPort), protocol: HTTP}
-          addresses: [{type: IPAddress, value: 127.0.0.1}]
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: app, namespace: default}
-        spec:
-          parentRefs: [{name: gw}]
-          rules:
-          - matches: [{path: {type: PathPrefix, value: \(path)}}]
-            backendRefs: [{name: app, port: 80}]
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: app, namespace: default}
-        spec:
-          ports: [{name: http, port: 80, targetPort: 80}]
-        ---
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata: {name: app-1, namespace: default, labels: {kubernetes.io/service-name: app}}
-        addressType: IPv4
-        ports: [{name: http, port: \(backendPort)}]
-        endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-
-        """
+        TestManifests.oneRoute(gatewayPort: gatewayPort, backendPort: backendPort, path: path)
     }
 
     /// `tollgate snapshots list` rows for default/gw (oldest first).

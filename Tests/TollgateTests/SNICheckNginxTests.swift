@@ -36,19 +36,7 @@ import TollgateNginx
           parentRefs: [{name: gw}]
           rules: [{backendRefs: [{name: app, port: 80}]}]
         ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: app, namespace: default}
-        spec:
-          ports: [{name: http, port: 80, targetPort: 80}]
-        ---
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata: {name: app-1, namespace: default, labels: {kubernetes.io/service-name: app}}
-        addressType: IPv4
-        ports: [{name: http, port: 18946}]
-        endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-
+        \(TestManifests.loopbackService(backendPort: 18946))
         """
 
     /// `curl https://SNI:PORT/` with the SNI `sni` (nil: connect to 127.0.0.1, no SNI) and Host `host`.

@@ -13,35 +13,7 @@ import Testing
     static let host = "many.example.com"
 
     static func manifests(moved: [Int: String]) -> String {
-        var y = """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GatewayClass
-            metadata: {name: nginx}
-            spec: {controllerName: tollgate.dev/gateway-controller}
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: gw, namespace: default}
-            spec:
-              gatewayClassName: nginx
-              listeners:
-              - {name: http, port: \(gatewayPort), protocol: HTTP}
-              addresses: [{type: IPAddress, value: 127.0.0.1}]
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: {name: app, namespace: default}
-            spec:
-              ports: [{name: http, port: 80, targetPort: 80}]
-            ---
-            apiVersion: discovery.k8s.io/v1
-            kind: EndpointSlice
-            metadata: {name: app-1, namespace: default, labels: {kubernetes.io/service-name: app}}
-            addressType: IPv4
-            ports: [{name: http, port: \(backendPort)}]
-            endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-
-            """
+        var y = TestManifests.httpGateway(port: gatewayPort) + "---\n" + TestManifests.loopbackService(backendPort: backendPort)
         for r in 0..<300 {
             y += """
                 ---
