@@ -70,7 +70,7 @@ let package = Package(
         ] + grpc, swiftSettings: strict),
         // The agent's command line and main loop, shared by `tollgate agent` and `tollgate-agent`.
         .target(name: "TollgateAgentCLI", dependencies: [
-            "TollgateAgent", .product(name: "Logging", package: "swift-log"),
+            "TollgateAgent", "TollgateFiles", .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // The agent alone: no controller code and no full Foundation (FoundationEssentials only),
@@ -79,7 +79,7 @@ let package = Package(
                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "--end-group", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]),
         // The controller: providers, reconcile loop, snapshot server, admin service, status.
         .target(name: "TollgateControlPlane", dependencies: [
-            "TollgateModel", "TollgateAdmission", "TollgateManifests", "TollgateGraph", "TollgateNginx", "TollgateSnapshot", "TollgateProto",
+            "TollgateFiles", "TollgateModel", "TollgateAdmission", "TollgateManifests", "TollgateGraph", "TollgateNginx", "TollgateSnapshot", "TollgateProto",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -110,7 +110,7 @@ let package = Package(
         ], swiftSettings: strict),
         // The thin CLI.
         .executableTarget(name: "tollgate", dependencies: [
-            "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
+            "TollgateFiles", "TollgateModel", "TollgateManifests", "TollgateGraph", "TollgateNginx",
             "TollgateSnapshot", "TollgateProto", "TollgateAgent", "TollgateAgentCLI", "TollgateControlPlane", "TollgateKube", "TollgateKubernetes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),

@@ -6,11 +6,14 @@ import Foundation
 import ArgumentParser
 import Logging
 import TollgateAgent
+import TollgateFiles
 
 /// Runs one agent until SIGINT or SIGTERM: what both `tollgate agent` and `tollgate-agent` do.
 public enum AgentMain {
     public static func run(_ options: AgentOptions) async throws {
-        AgentHeap.configure()
+        // At most two arenas, large blocks mapped on their own, the heap trimmed after each reload:
+        // without these the agent's heap grew from 5 to 12 MiB over 50 versions of 1,000 routes.
+        HeapTrim.configureAllocator()
         LogSetup.bootstrap()
         let logger = Logger(label: "tollgate.agent[\(options.gateway)]")
         let address = try ControllerAddress(parsing: options.controller)
@@ -39,7 +42,7 @@ public enum AgentMain {
                 logger.notice("nginx: \(e)")
                 await serving.note(e)
                 // A reload follows each applied version: what the apply allocated is freed by now.
-                if case .reloaded = e { AgentHeap.trimFreeMemory() }
+                if case .reloaded = e { HeapTrim.releaseFreeMemory() }
             }
         }
         try await TerminationSignals.run { await client.run() }

@@ -3,6 +3,7 @@ import Foundation
 import TollgateModel
 import TollgateNginx
 import TollgateSnapshot
+import TollgateFiles
 
 /// Persists every Gateway's snapshot history in the state directory, so a restarted controller
 /// still lists the versions, diffs and agent reports operators need, and keeps numbering.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TollgateModel
+import TollgateFiles
 
 /// The directory provider, the embedded default: watches manifest directories with file-system
 /// events (inotify; a burst of edits becomes one update, and a slow rescan catches missed events)

@@ -5,6 +5,7 @@ import Logging
 import TollgateControlPlane
 import TollgateKube
 import TollgateKubernetes
+import TollgateFiles
 
 /// Options shared by `controller` and `standalone`.
 struct ControllerOptions: ParsableArguments {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Keeps the controller's resident size close to what it holds. glibc keeps what a burst of work
+/// Keeps a process's resident size close to what it holds (the controller and the agent). glibc keeps what a burst of work
 /// freed (one arena per thread that allocated, up to eight per core), so without these the
 /// resident size after an update is the peak of every update so far rather than what it holds.
 public enum HeapTrim {
@@ -23,7 +23,7 @@ public enum HeapTrim {
     #endif
 
     /// Returns freed heap memory to the system.
-    static func releaseFreeMemory() {
+    public static func releaseFreeMemory() {
         #if canImport(Glibc)
         _ = trim?(0)
         #endif
