@@ -8,7 +8,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("blobbatch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        // More than one batch of 256 open files.
+        // Many files at once.
         let files = (0..<600).map { i in (path: "\(dir)/blob-\(i)", contents: Data("content \(i)\n".utf8)) }
         try BlobBatchWriter.write(files, directory: dir)
         for f in files {
