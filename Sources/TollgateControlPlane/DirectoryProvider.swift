@@ -23,8 +23,11 @@ public struct DirectoryProvider: Sendable {
     /// What each file held when it was last read; hash and result are nil for an unreadable file.
     private var files: [String: CachedFile] = [:]
     private var loaded = false
-    /// Content hash of each object, with the hash of the file it came from when it was computed.
-    private var objectHashes: [ObjectKey: (file: String, fileHash: String, hash: String)] = [:]
+    /// The objects of the previous state (with their emulated generations), to compare edited
+    /// objects with; shares storage with the store that state returned.
+    private var previousStore = Store()
+    /// The file each object of the previous state came from, with that file's content hash.
+    private var origins: [ObjectKey: (file: String, fileHash: String)] = [:]
     private var generations: [ObjectKey: Int64]
     private var previousKeys: Set<ObjectKey> = []
 
@@ -96,40 +99,38 @@ public struct DirectoryProvider: Sendable {
 
         // Emulated generations and the set of changed objects.
         var changed = Set<ObjectKey>()
-        var hashes: [ObjectKey: (file: String, fileHash: String, hash: String)] = [:]
         let keys = Set(result.store.allKeys)
-        // Objects from unchanged files keep their hash: only edited files cost re-hashing, on all cores.
+        // An object from a file whose bytes did not change is unchanged; any other object that
+        // existed before is compared with its previous value (generations aside), on all cores.
         var origins: [ObjectKey: (file: String, fileHash: String)] = [:]
+        origins.reserveCapacity(keys.count)
         var stale: [ObjectKey] = []
         for key in keys {
             let file = result.sources[key]?.file ?? ""
             let fileHash = live[file]?.hash ?? ""
             origins[key] = (file, fileHash)
-            if let old = objectHashes[key], old.file == file, old.fileHash == fileHash { continue }
-            stale.append(key)
-        }
-        let store = result.store
-        let fresh = Dictionary(uniqueKeysWithValues: zip(stale, Parallel.map(stale) { Self.contentHash($0, in: store) }))
-        for key in keys {
-            let (file, fileHash) = origins[key]!
-            let h = fresh[key] ?? objectHashes[key]!.hash
-            hashes[key] = (file, fileHash, h)
-            if let old = objectHashes[key] {
-                if old.hash != h {
-                    // Saturating: a manifest may seed any generation admission lets through.
-                    let g = generations[key] ?? 1
-                    generations[key] = g < Int64.max ? g + 1 : g
-                    changed.insert(key)
-                }
-            } else {
-                if generations[key] == nil { generations[key] = result.store.generation(of: key) ?? 1 }
-                changed.insert(key)
+            if let old = self.origins[key] {
+                if old.file == file, old.fileHash == fileHash { continue }
+                stale.append(key)
             }
-            Self.setGeneration(generations[key]!, of: key, in: &result.store)
         }
+        let store = result.store, previous = previousStore
+        let edited = Parallel.map(stale) { !Self.sameContent($0, in: store, as: previous) }
+        for (key, isEdited) in zip(stale, edited) where isEdited {
+            // Saturating: a manifest may seed any generation admission lets through.
+            let g = generations[key] ?? 1
+            generations[key] = g < Int64.max ? g + 1 : g
+            changed.insert(key)
+        }
+        for key in keys where self.origins[key] == nil {
+            if generations[key] == nil { generations[key] = result.store.generation(of: key) ?? 1 }
+            changed.insert(key)
+        }
+        for key in keys { Self.setGeneration(generations[key]!, of: key, in: &result.store) }
         for gone in previousKeys.subtracting(keys) { changed.insert(gone) }
-        objectHashes = hashes
+        self.origins = origins
         previousKeys = keys
+        previousStore = result.store
         return State(store: result.store, sources: result.sources, errors: result.errors, warnings: result.warnings, changed: changed)
     }
 
@@ -165,29 +166,28 @@ public struct DirectoryProvider: Sendable {
                          inode: UInt64(s.st_ino), device: UInt64(s.st_dev))
     }
 
-    /// A hash of the object's content without its generation, so edits are detected.
-    /// Copies only the object, never the store.
-    static func contentHash(_ key: ObjectKey, in store: Store) -> String {
-        func describe<T: KubeObject>(_ o: T?) -> String {
-            guard var o else { return "" }
-            o.metadata.generation = 0
-            return "\(o)"
+    /// True when the object `key` names has the same content in `store` as in `previous`,
+    /// generations aside (`Equatable`, no serialization: cheap enough for every edited object).
+    static func sameContent(_ key: ObjectKey, in store: Store, as previous: Store) -> Bool {
+        func same<T: KubeObject>(_ a: T?, _ b: T?) -> Bool {
+            guard var a, var b else { return a == nil && b == nil }
+            a.metadata.generation = 0
+            b.metadata.generation = 0
+            return a == b
         }
-        let text: String
         switch key.kind {
-        case .namespace: text = describe(store.namespaces[key.name])
-        case .gatewayClass: text = describe(store.gatewayClasses[key.name])
-        case .gateway: text = describe(store.gateways[key])
-        case .httpRoute: text = describe(store.httpRoutes[key])
-        case .backendTLSPolicy: text = describe(store.backendTLSPolicies[key])
-        case .referenceGrant: text = describe(store.referenceGrants[key])
-        case .secret: text = describe(store.secrets[key])
-        case .configMap: text = describe(store.configMaps[key])
-        case .service: text = describe(store.services[key])
-        case .endpointSlice: text = describe(store.endpointSlices[key])
-        case .nginxProxy: text = describe(store.nginxProxies[key])
+        case .namespace: return same(store.namespaces[key.name], previous.namespaces[key.name])
+        case .gatewayClass: return same(store.gatewayClasses[key.name], previous.gatewayClasses[key.name])
+        case .gateway: return same(store.gateways[key], previous.gateways[key])
+        case .httpRoute: return same(store.httpRoutes[key], previous.httpRoutes[key])
+        case .backendTLSPolicy: return same(store.backendTLSPolicies[key], previous.backendTLSPolicies[key])
+        case .referenceGrant: return same(store.referenceGrants[key], previous.referenceGrants[key])
+        case .secret: return same(store.secrets[key], previous.secrets[key])
+        case .configMap: return same(store.configMaps[key], previous.configMaps[key])
+        case .service: return same(store.services[key], previous.services[key])
+        case .endpointSlice: return same(store.endpointSlices[key], previous.endpointSlices[key])
+        case .nginxProxy: return same(store.nginxProxies[key], previous.nginxProxies[key])
         }
-        return Hex.encode(SHA256.hash(data: Data(text.utf8)))
     }
 
     static func setGeneration(_ g: Int64, of key: ObjectKey, in store: inout Store) {

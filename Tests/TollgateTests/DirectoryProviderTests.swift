@@ -92,4 +92,32 @@ import TollgateModel
         try FileManager.default.removeItem(at: other)
         #expect(try provider.poll()?.changed == [])
     }
+
+    @Test("only an edited object is a change: a reformatted file or an object moved to another file keeps its generation")
+    func generationsFollowContent() throws {
+        let dir = try Processes.temporaryDirectory("provider-content")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let app = ObjectKey(kind: .httpRoute, namespace: "default", name: "app")
+        let other = ObjectKey(kind: .httpRoute, namespace: "default", name: "other")
+        let otherRoute = Self.route.replacingOccurrences(of: "name: app", with: "name: other")
+            .replacingOccurrences(of: "\"VALUE\"", with: "b")
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: "a") + "\n---\n" + otherRoute)
+        var provider = DirectoryProvider(roots: [dir.path])
+        let first = try #require(try provider.poll())
+        #expect(first.store.httpRoutes[app]?.generation == 1 && first.store.httpRoutes[other]?.generation == 1)
+        // Reformatted (a comment, quotes, flow style kept): same objects, no change.
+        Thread.sleep(forTimeInterval: 0.01)
+        try write(dir, "# reformatted\n" + Self.route.replacingOccurrences(of: "\"VALUE\"", with: "\"a\"") + "\n---\n" + otherRoute)
+        let reformatted = try #require(try provider.poll())
+        #expect(reformatted.changed.isEmpty)
+        #expect(reformatted.store.httpRoutes[app]?.generation == 1 && reformatted.store.httpRoutes[other]?.generation == 1)
+        // `other` moves to its own file, unchanged; `app` is edited: only `app` changes.
+        Thread.sleep(forTimeInterval: 0.01)
+        try otherRoute.write(to: dir.appendingPathComponent("other.yaml"), atomically: true, encoding: .utf8)
+        try write(dir, Self.route.replacingOccurrences(of: "\"VALUE\"", with: "edited"))
+        let moved = try #require(try provider.poll())
+        #expect(moved.changed == [app])
+        #expect(moved.store.httpRoutes[app]?.generation == 2 && moved.store.httpRoutes[other]?.generation == 1)
+        #expect(moved.sources[other]?.file.hasSuffix("other.yaml") == true)
+    }
 }
