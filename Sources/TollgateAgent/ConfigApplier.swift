@@ -15,17 +15,28 @@ import TollgateSnapshot
 ///
 /// 1. verify paths (relative, inside the root, not agent-owned), per-file sha256 and the digest;
 /// 2. write the full tree (plus `agent/version.conf`) into `versions/.staging-*`;
-/// 3. `nginx -t` against the staged tree (reject with NGINX's own line) while its files and
-///    directories are fsynced (`TreeStager.makeDurable`); both must succeed before step 4, so
-///    nothing is swapped in before its bytes are on disk;
+/// 3. fsync its files and directories (`TreeStager.makeDurable`): nothing is swapped in before
+///    its bytes are on disk. When no master this agent supervises is running (the first start,
+///    or attach mode, where the master's error log is not ours to read), `nginx -t` checks the
+///    staged tree meanwhile and a failure rejects it here, with NGINX's own line;
 /// 4. rename it to `versions/V-DIGEST12` and swap `current` by renaming a new symlink over it;
 /// 5. reload the master (or start it, the first time in spawn mode) and poll the version probe
-///    until it answers the new version;
-/// 6. on any failure after the swap: swap back, reload, wait for the probe to answer the
-///    previous version, report `rejected` with the reason (e.g. the reload's `bind()` line).
+///    until it answers the new version. A running master validates the new configuration
+///    itself as it reloads: when the configuration does not load (a directive NGINX refuses, a
+///    certificate it cannot read, a port it cannot bind), the master logs `[emerg]` and keeps
+///    serving the previous configuration with its running workers — so a separate `nginx -t`,
+///    which parses everything a second time (for 150 TLS servers: as long as the reload), would
+///    only add its own duration to every change;
+/// 6. on any failure after the swap: swap back; reload only if the master no longer serves
+///    exactly the previous version (a refused configuration leaves it serving); wait for the
+///    probe to answer the previous version; report `rejected` with the reason (NGINX's
+///    `[emerg]` line, paths relative to the tree).
 ///
-/// A dry run does 1–3 on a staging directory that is deleted afterwards, plus a diff against the
-/// live tree; it never swaps and never signals NGINX.
+/// A crash between 4 and the end of 6 leaves an unproven tree live: `recover` reloads it, and
+/// when it does not load, swaps back to the previous version directory and serves that.
+///
+/// A dry run does 1–3 (always with `nginx -t`) on a staging directory that is deleted
+/// afterwards, plus a diff against the live tree; it never swaps and never signals NGINX.
 ///
 /// Requests are serialized. `apply` runs every request it is given, in call order; `submit`
 /// coalesces: while one request is being applied, only the newest waiting request is kept and
@@ -79,18 +90,52 @@ public actor ConfigApplier {
             if await nginx.adoptLeftoverMaster(confirm: { _ in await Self.answers(probe) }) {
                 if await Self.servesOnly(probe, version: version, digest: digest) == nil { return live }
                 // The previous agent was killed between the swap and the end of the reload: the
-                // adopted master still serves (part of) the previous version. The live tree passed
-                // `nginx -t` before the swap; reload it, traffic never stops.
+                // adopted master still serves (part of) the previous version. Reload it (traffic
+                // never stops); a tree the master refuses is swapped back (`fallBack`).
                 if let failure = await activate(version: live.version, digest: live.recordedDigest) {
-                    throw AgentError("cannot serve the live version \(live.version): \(failure)")
+                    return try await fallBack(from: live, because: failure)
                 }
                 return live
             }
             if let failure = await activate(version: live.version, digest: live.recordedDigest) {
-                throw AgentError("cannot serve the live version \(live.version): \(failure)")
+                return try await fallBack(from: live, because: failure)
             }
         }
         return live
+    }
+
+    /// The live version does not load (a crash left an unproven tree live, see the type's
+    /// documentation): swaps `current` back to the previous version directory, serves it and
+    /// removes the failed tree. Throws when there is no previous version or it fails too.
+    private func fallBack(from live: LiveState, because failure: String) async throws -> LiveState? {
+        let message = "cannot serve the live version \(live.version): \(failure)"
+        guard let failed = root.liveDirectoryName(), let previous = root.previousVersionDirectory(before: live.version),
+              let record = VersionRecord.read(inDirectory: root.versionDirectory(previous)) else {
+            throw AgentError(message)
+        }
+        do {
+            try DurableFiles.replaceSymlink(root.currentLink, target: "versions/\(previous)")
+        } catch {
+            throw AgentError("\(message); cannot swap back to version \(record.version): \(error)")
+        }
+        if await Self.servesOnly(probe, version: record.version, digest: record.digest) != nil,
+           let again = await activate(version: record.version, digest: record.digest) {
+            throw AgentError("\(message); version \(record.version) before it failed too: \(again)")
+        }
+        DurableFiles.removeTree(root.versionDirectory(failed))
+        try? DurableFiles.syncDirectory(root.versionsDirectory)
+        recoveryNotes.append("\(message); swapped back to version \(record.version), which NGINX serves")
+        return try root.liveState()
+    }
+
+    /// What `recover` had to undo (for the agent's log), oldest first; read and cleared by
+    /// `takeRecoveryNotes`.
+    private var recoveryNotes: [String] = []
+
+    /// What `recover` undid since the last call, e.g. a live version that did not load.
+    public func takeRecoveryNotes() -> [String] {
+        defer { recoveryNotes = [] }
+        return recoveryNotes
     }
 
     /// nil when the master's version probe answers at all (it serves a version of this root).
@@ -247,18 +292,22 @@ public actor ConfigApplier {
         }
         step("write \(written.files.count) files")
 
-        // 3. nginx -t, while the written tree goes to disk (a dry run's tree is deleted: no fsync).
+        // 3. fsync the written tree (a dry run's is deleted: no fsync); `nginx -t` meanwhile,
+        //    unless the reload of a master we supervise validates it (see the type's documentation).
         async let durable: String? = dry ? nil : Self.makeDurable(written)
-        let verdict: String?
-        do {
-            verdict = try await binary.test(configFile: PathText.join(staging, FileSet.mainConfig),
-                                            prefix: root.runtimeDirectory, errorLog: root.errorLog, displayRoot: staging)
-        } catch {
-            verdict = "cannot run nginx -t: \(error)"
+        var verdict: String?
+        let preflight = await needsPreflight(dry: dry)
+        if preflight {
+            do {
+                verdict = try await binary.test(configFile: PathText.join(staging, FileSet.mainConfig),
+                                                prefix: root.runtimeDirectory, errorLog: root.errorLog, displayRoot: staging)
+            } catch {
+                verdict = "cannot run nginx -t: \(error)"
+            }
+            step("nginx -t")
         }
-        step("nginx -t")
         let syncProblem = await durable
-        if !dry { step("fsync (beyond nginx -t)") }
+        if !dry { step(preflight ? "fsync (beyond nginx -t)" : "fsync") }
         if dry || verdict != nil || syncProblem != nil {
             DurableFiles.removeTree(staging)
             if let verdict { return reject(verdict, diff: diff) }
@@ -294,7 +343,10 @@ public actor ConfigApplier {
         if let liveName, let liveRecord {
             do {
                 try DurableFiles.replaceSymlink(root.currentLink, target: "versions/\(liveName)")
-                if let again = await activate(version: liveRecord.version, digest: liveRecord.digest) {
+                // A master that refused the new configuration still serves the previous one
+                // with its running workers: then nothing needs reloading.
+                if await Self.servesOnly(probe, version: liveRecord.version, digest: liveRecord.digest) != nil,
+                   let again = await activate(version: liveRecord.version, digest: liveRecord.digest) {
                     message += "; rollback to version \(liveRecord.version) failed too: \(again)"
                 }
             } catch {
@@ -311,6 +363,20 @@ public actor ConfigApplier {
         return .rejected(message: message)
     }
 
+    /// True when step 3 runs `nginx -t`: a dry run, or no supervised master whose reload (and
+    /// error log) would tell.
+    private func needsPreflight(dry: Bool) async -> Bool {
+        if dry { return true }
+        guard case .spawn = nginx.mode else { return true }
+        return await !nginx.isRunning
+    }
+
+    /// NGINX's line with the paths of the live tree made relative to it (`http.conf:8`), as
+    /// `nginx -t` on a staged tree reports them.
+    private func relativeToTree(_ line: String) -> String {
+        line.replacing(root.currentLink + "/", with: "")
+    }
+
     /// Makes NGINX load `current` (SIGHUP, or the first start in spawn mode) and waits until the
     /// probe answers `version`/`digest`. nil on success, else the reason: the first `[emerg]` line
     /// NGINX logged for the reload, its start error, or a timeout.
@@ -319,7 +385,7 @@ public actor ConfigApplier {
         if await nginx.isRunning {
             do { try await nginx.reload() } catch { return "cannot reload NGINX: \(error)" }
         } else if case .spawn = nginx.mode {
-            do { try await nginx.start() } catch { return "\(error)" }
+            do { try await nginx.start() } catch { return relativeToTree("\(error)") }
         } else {
             return "NGINX is not running (no live master in its pid file)"
         }
@@ -346,10 +412,10 @@ public actor ConfigApplier {
                 // The master keeps its old configuration; let it finish (bind() retries for ~2.5 s)
                 // before touching `current` again.
                 await waitUntilQuiet(cursor, atMost: .seconds(8))
-                return line
+                return relativeToTree(line)
             }
             if await !nginx.isRunning {
-                return NginxErrorLine.first(in: logged) ?? "NGINX exited while loading version \(version)"
+                return NginxErrorLine.first(in: logged).map(relativeToTree) ?? "NGINX exited while loading version \(version)"
             }
             // At the deadline, a version that is already answering gets a little longer to prove
             // it has settled: a process starved of CPU (a throttled container) must not reject a

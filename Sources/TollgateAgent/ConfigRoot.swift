@@ -123,6 +123,22 @@ public struct ConfigRoot: Sendable, Equatable {
         return removed
     }
 
+    /// The newest version directory other than the live one whose record names a version older
+    /// than `version`: the version that was live before it (failed trees are removed, and
+    /// `prune` keeps at least one besides the live one). nil when there is none.
+    public func previousVersionDirectory(before version: UInt64) -> String? {
+        let live = liveDirectoryName()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: versionsDirectory)) ?? [])
+            .filter { !$0.hasPrefix(".") && $0 != live }
+        var best: (name: String, version: UInt64)?
+        for name in names {
+            guard let record = VersionRecord.read(inDirectory: versionDirectory(name)), record.version < version,
+                  name == Self.versionDirectoryName(version: record.version, digest: record.digest) else { continue }
+            if best == nil || record.version > best!.version { best = (name, record.version) }
+        }
+        return best?.name
+    }
+
     /// Absolute path of a directory inside `versions/`.
     func versionDirectory(_ name: String) -> String { join(versionsDirectory, name) }
 

@@ -31,6 +31,7 @@ public enum AgentMain {
         let process = NginxProcess(mode: spawn ? .spawn(binary: binary, root: root) : .attach(pidFile: options.pidFile!))
         let applier = ConfigApplier(root: root, nginx: process, binary: binary)
         let live = try await applier.recover(startNginx: !options.dryRun)
+        for note in await applier.takeRecoveryNotes() { logger.warning("\(note)") }
         logger.info("config root \(options.configRoot): live version \(live.map { String($0.version) } ?? "none")\(options.dryRun ? " (dry-run)" : "")")
         let id = options.agentId ?? "\(ProcessInfo.processInfo.hostName):\(root.path)"
         let serving = ServingState()

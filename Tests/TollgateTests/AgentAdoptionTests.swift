@@ -204,6 +204,50 @@ import TollgateSnapshot
         }
     }
 
+    @Test("killed after swapping in a version NGINX refuses (validation is the reload): the restarted agent swaps back to the previous version, with or without a leftover master", arguments: [true, false])
+    func refusedLiveVersionFallsBack(leftoverRunning: Bool) async throws {
+        do {
+            try await AgentHarness.with { h in
+                let v1 = Self.files("v1"), v2 = Self.files("v2")
+                try await Self.applyOK(h, 1, v1)
+                try await Self.applyOK(h, 2, v2)
+                await h.nginx.stop()
+                // Version 3 was renamed into place and swapped in, then the agent died before
+                // its reload's verdict: a complete tree (with its record) that NGINX refuses.
+                let v2Name = ConfigRoot.versionDirectoryName(version: 2, digest: v2.digest)
+                let v3Name = "3-0123456789ab"
+                let v3Dir = h.root.versionsDirectory + "/" + v3Name
+                try FileManager.default.copyItem(atPath: h.root.versionsDirectory + "/" + v2Name, toPath: v3Dir)
+                let conf = v3Dir + "/nginx.conf"
+                try (String(contentsOfFile: conf, encoding: .utf8).replacingOccurrences(of: "access_log off;", with: "tollgate_no_such_directive on;"))
+                    .write(toFile: conf, atomically: true, encoding: .utf8)
+                try Data(#"{"digest":"0123456789abcdef","version":3}"#.utf8).write(to: URL(fileURLWithPath: v3Dir + "/.tollgate-version"))
+                var leftover: RunningNginx?
+                if leftoverRunning {
+                    leftover = try RunningNginx.start(configFile: URL(fileURLWithPath: h.root.currentConfigFile),
+                                                      prefix: URL(fileURLWithPath: h.root.runtimeDirectory))
+                }
+                defer { leftover?.stop() }
+                try Self.point(h.root, at: v3Name)
+
+                let again = h.restarted()
+                let live = try await again.applier.recover()
+                #expect(live?.version == 2, "leftover master: \(leftoverRunning)")
+                #expect(h.currentTarget() == "versions/" + v2Name)
+                #expect(!FileManager.default.fileExists(atPath: v3Dir), "the refused tree is removed")
+                #expect(try Self.served() == "v2")
+                #expect(await again.probe.query() == VersionProbe.Answer(version: 2, digest: v2.digest))
+                let notes = await again.applier.takeRecoveryNotes()
+                #expect(notes.count == 1 && notes[0].contains("unknown directive \"tollgate_no_such_directive\" in nginx.conf")
+                        && notes[0].contains("swapped back to version 2"), "\(notes)")
+                if let leftover {
+                    #expect(await again.nginx.masterPid == leftover.process.processIdentifier, "the leftover master keeps serving")
+                }
+                await again.nginx.stop()
+            }
+        }
+    }
+
     // MARK: Helpers
 
     @discardableResult

@@ -56,10 +56,17 @@ import TollgateSnapshot
             let v2 = AgentHarness.files(body: "v2")
             try await applyOK(h, 2, v2)
             let dirs = h.versionDirectories()
+            let pid = await h.nginx.masterPid
+            let logBefore = try Data(contentsOf: URL(fileURLWithPath: h.root.errorLog)).count
             let v3 = AgentHarness.files(body: "v3", extraDirective: "tollgate_no_such_directive on;")
             let o = await h.applier.apply(version: 3, digest: v3.digest, files: v3)
             guard case .rejected(let message) = o.result else { Issue.record("\(o.result)"); return }
             #expect(message.contains("[emerg] unknown directive \"tollgate_no_such_directive\" in http.conf:8"), "\(message)")
+            // The running master refused it on reload and kept serving version 2: one SIGHUP, no
+            // second reload to roll back, same master.
+            let logged = try String(contentsOf: URL(fileURLWithPath: h.root.errorLog), encoding: .utf8).utf8.dropFirst(logBefore)
+            #expect(String(decoding: logged, as: UTF8.self).components(separatedBy: "SIGHUP").count - 1 == 1, "\(String(decoding: logged, as: UTF8.self))")
+            #expect(await h.nginx.masterPid == pid)
             #expect(try h.served() == "v2")
             #expect(await h.probe.query()?.version == 2)
             #expect(try h.root.liveState()?.version == 2)

@@ -114,6 +114,8 @@ import TollgateSnapshot
             let o3 = await h.applier.apply(version: 3, digest: v3.digest, files: v3)
             #expect(o3.result == .applied, "\(o3.result)")
             #expect(try Curl.get("http://127.0.0.1:\(Self.port)/", host: "host-150.example.com").body == "host 150 v3\n")
+            // The running master validates by reloading: no separate `nginx -t`.
+            #expect(!o3.steps.contains("nginx -t") && o3.steps.contains("fsync") && o3.steps.contains("reload until served"), "\(o3.steps)")
         }
     }
 }

@@ -276,7 +276,7 @@ class LogStamper(threading.Thread):
 class RootWatcher(threading.Thread):
     """Watches an agent's config root every `interval` s from `start()`: when the first new entry
     appears under versions/ (the agent starts writing a tree) and when `current` first changes
-    (the tree is swapped in, after nginx -t)."""
+    (the tree is swapped in, once written and flushed)."""
 
     def __init__(self, root: str, interval: float = 0.005):
         super().__init__(daemon=True)

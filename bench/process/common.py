@@ -325,7 +325,9 @@ class BareNginx:
         return pid if pid and pid_alive(pid) else None
 
     def reload(self) -> None:
-        """nginx -t, then SIGHUP to the master (what the agent does too)."""
+        """nginx -t, then SIGHUP to the master: what an operator would do (the agent reloads
+        without a separate nginx -t: its running master validates as it reloads, see
+        ConfigApplier)."""
         self.test()
         self.hup()
 
