@@ -147,7 +147,10 @@ public struct ConfigWriter: Sendable {
         t.line("ssl_session_timeout 1h;")
         t.line()
         t.line("proxy_http_version 1.1;")
-        t.line("proxy_set_header Host $tollgate_host;")
+        // The Host header as the client sent it (with its port, if any). A request without one
+        // (HTTP/1.0) reaches a proxied location only through a listener without hostname, whose
+        // server_name is "": `$host` would be empty too. No map (one per request, ~1k instructions).
+        t.line("proxy_set_header Host $http_host;")
         t.line("proxy_set_header Connection \"\";")
         t.line("proxy_set_header X-Real-IP $remote_addr;")
         t.line("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
@@ -164,13 +167,10 @@ public struct ConfigWriter: Sendable {
 
     func maps(_ ir: GatewayIR) throws(UnsafeValue) -> String {
         var t = ConfigText()
-        t.line("# The Host header as the client sent it (with port), else the request host.")
-        t.block("map $http_host $tollgate_host") {
-            $0.line("\"\" $host;")
-            $0.line("default $http_host;")
-        }
+        var first = true
         for c in ir.headerConditions {
-            t.line()
+            if !first { t.line() }
+            first = false
             t.comment("Header \(c.header) equals the value of a route's header match (case-sensitive).")
             try t.block("map \(try NginxSyntax.headerVariable(c.header)) \(c.variable)") { b throws(UnsafeValue) in
                 b.line("\(try NginxSyntax.quote("~^" + NginxSyntax.regexLiteral(c.value) + "$", role: "header value")) 1;")
@@ -178,7 +178,8 @@ public struct ConfigWriter: Sendable {
             }
         }
         for s in ir.splits {
-            t.line()
+            if !first { t.line() }
+            first = false
             t.line("# Weighted backendRefs.")
             t.block("split_clients \"${request_id}\" \(s.variable)") {
                 for e in s.entries { $0.line("\(e.percent) \(e.uri);") }

@@ -537,12 +537,15 @@ def ident(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", s)
 
 
-def v_host_http_host(t):
-    return sub_all(t, r"proxy_set_header Host \$tollgate_host;", "proxy_set_header Host $http_host;")
+def v_host_map(t):
+    """The Host header through the map session 5 rendered (`$http_host`, else `$host`)."""
+    n = sub_all(t, r"proxy_set_header Host \$http_host;", "proxy_set_header Host $tollgate_host;")
+    t["maps.conf"] = t["maps.conf"] + 'map $http_host $tollgate_host {\n    "" $host;\n    default $http_host;\n}\n'
+    return n
 
 
 def v_host_host(t):
-    return sub_all(t, r"proxy_set_header Host \$tollgate_host;", "proxy_set_header Host $host;")
+    return sub_all(t, r"proxy_set_header Host \$http_host;", "proxy_set_header Host $host;")
 
 
 def v_no_forwarded(t):
@@ -594,7 +597,7 @@ VARIANTS = {v.name: v for v in [
     Variant("sni-elide-single", True, "no SNI map and no 421 `if` on ports whose listeners are one listener (the check cannot refuse there)", v_sni_elide_single),
     Variant("sni-exact", True, "421 check via a map of the SNI listener name to 0/1 and `if ($var)` (no regex)", v_sni_exact),
     Variant("sni-map-direct", True, "421 check via one hostnames map of $ssl_server_name to 0/1 per (port, listener), `if ($var)`", v_sni_map_direct),
-    Variant("host-http-host", False, "`proxy_set_header Host $http_host` instead of the $tollgate_host map", v_host_http_host),
+    Variant("host-map", False, "the Host header through session 5's map (`$http_host`, else `$host`: differs for absolute-form HTTP/1.0 without Host)", v_host_map),
     Variant("host-host", False, "`proxy_set_header Host $host` (what the minimal config sends; drops the port)", v_host_host),
     Variant("no-forwarded", False, "remove X-Real-IP and X-Forwarded-{For,Proto,Host}", v_no_forwarded),
     Variant("no-xff", False, "remove X-Forwarded-For only", v_no_xff),
