@@ -333,7 +333,7 @@ public actor ConfigApplier {
 
         // 5. Reload and prove.
         guard let failure = await activate(version: request.version, digest: request.digest) else {
-            step("reload until served (\(settle) settled)")
+            step("reload until served (\(lastProof))")
             root.prune(keepingNewest: keepVersions, alsoKeep: liveName)
             return .applied
         }
@@ -363,6 +363,9 @@ public actor ConfigApplier {
         return .rejected(message: message)
     }
 
+    /// How the last successful `activate` knew only the new version is served (for the steps).
+    private var lastProof = ""
+
     /// True when step 3 runs `nginx -t`: a dry run, or no supervised master whose reload (and
     /// error log) would tell.
     private func needsPreflight(dry: Bool) async -> Bool {
@@ -382,9 +385,15 @@ public actor ConfigApplier {
     /// NGINX logged for the reload, its start error, or a timeout.
     private func activate(version: UInt64, digest: String) async -> String? {
         let cursor = LogCursor(atEndOf: root.errorLog)
+        // The workers that accept now: once each has exited or is shutting down and the probe
+        // answers the new version, only new workers accept. nil: `/proc` cannot tell, so the
+        // probe must answer only the new version for `settle` instead.
+        var retiring: RetiringWorkers?
         if await nginx.isRunning {
+            retiring = await nginx.masterPid.flatMap(RetiringWorkers.accepting(ofMaster:))
             do { try await nginx.reload() } catch { return "cannot reload NGINX: \(error)" }
         } else if case .spawn = nginx.mode {
+            retiring = .starting
             do { try await nginx.start() } catch { return relativeToTree("\(error)") }
         } else {
             return "NGINX is not running (no live master in its pid file)"
@@ -398,11 +407,21 @@ public actor ConfigApplier {
                 last = a
                 if a.version == version && a.digest == digest {
                     // New workers answer; old ones keep accepting until the master tells them to
-                    // quit (~100 ms after starting the new ones). Only answers of the new
-                    // version for `settle` prove the old workers stopped accepting.
+                    // quit (~100 ms after starting the new ones). Once every old worker is gone or
+                    // shutting down, an answer of the new version proves the new workers serve
+                    // every new connection; without that knowledge, only answers of the new
+                    // version for `settle` do.
+                    if let retiring, retiring.allRetired,
+                       let again = await probe.query(timeout: .milliseconds(500)), again.version == version, again.digest == digest {
+                        lastProof = retiring.workers.isEmpty ? "first workers" : "\(retiring.workers.count) old workers retired"
+                        return nil
+                    }
                     let since = servingSince ?? clock.now
                     servingSince = since
-                    if clock.now - since >= settle { return nil }
+                    if clock.now - since >= settle {
+                        lastProof = "\(settle) settled"
+                        return nil
+                    }
                 } else {
                     servingSince = nil
                 }
@@ -423,7 +442,7 @@ public actor ConfigApplier {
             if clock.now >= end && (servingSince == nil || clock.now >= end + .seconds(5)) {
                 return "NGINX did not serve version \(version) within \(probeTimeout) (probe answered \(last.map(\.description) ?? "nothing"))"
             }
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(retiring == nil ? 50 : 20))
         }
     }
 

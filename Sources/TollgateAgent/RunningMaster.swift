@@ -93,6 +93,7 @@ struct RunningMaster: Sendable, Equatable {
 struct ProcStat: Sendable, Equatable {
     /// One letter: R, S, D, Z, T, …
     let state: Character
+    let parent: Int32
     let group: Int32
     let startTime: UInt64
 
@@ -105,12 +106,13 @@ struct ProcStat: Sendable, Equatable {
     }
 
     /// "PID (COMM) STATE PPID PGRP … STARTTIME …": COMM may hold spaces and parentheses, so the
-    /// fields are counted after the last ')'. STATE is field 3, PGRP field 5, STARTTIME field 22.
+    /// fields are counted after the last ')'. STATE is field 3, PPID field 4, PGRP field 5,
+    /// STARTTIME field 22.
     static func parse(_ text: String) -> ProcStat? {
         guard let close = text.lastIndex(of: ")") else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count > 19, let state = fields[0].first, fields[0].count == 1,
+        guard fields.count > 19, let state = fields[0].first, fields[0].count == 1, let parent = Int32(fields[1]),
               let group = Int32(fields[2]), let start = UInt64(fields[19]) else { return nil }
-        return ProcStat(state: state, group: group, startTime: start)
+        return ProcStat(state: state, parent: parent, group: group, startTime: start)
     }
 }

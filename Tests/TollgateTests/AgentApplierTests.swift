@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
-import TollgateAgent
+@testable import TollgateAgent
 import TollgateNginx
 import TollgateSnapshot
 
@@ -46,6 +46,25 @@ import TollgateSnapshot
             try await applyOK(h, 2, v2)
             #expect(h.versionDirectories() == before)
             #expect(await h.nginx.restartCount == 0)
+        }
+    }
+
+    @Test("a reload counts as applied once every worker that accepted before it has exited or is shutting down (/proc), then every new connection gets the new version")
+    func appliedOnceOldWorkersRetired() async throws {
+        try await AgentHarness.with { h in
+            let o1 = try await applyOK(h, 1, AgentHarness.files(body: "v1"))
+            #expect(o1.steps.contains("reload until served (first workers)"), "\(o1.steps)")
+            let master = try #require(await h.nginx.masterPid)
+            let before = try #require(RetiringWorkers.accepting(ofMaster: master))
+            #expect(before.workers.count == 1, "worker_processes 1: \(before)")
+            #expect(!before.allRetired)
+            let o2 = try await applyOK(h, 2, AgentHarness.files(body: "v2"))
+            #expect(o2.steps.contains("reload until served (1 old workers retired)"), "\(o2.steps)")
+            #expect(before.allRetired, "the worker of version 1 exited or is shutting down")
+            let after = try #require(RetiringWorkers.accepting(ofMaster: master))
+            #expect(after.workers.count == 1 && Set(after.workers.map(\.pid)).isDisjoint(with: before.workers.map(\.pid)))
+            for _ in 0..<20 { #expect(try h.served() == "v2") }
+            #expect(RetiringWorkers.accepting(ofMaster: 999_999_999) == nil, "no such master: /proc cannot tell")
         }
     }
 

@@ -245,6 +245,7 @@ class LogStamper(threading.Thread):
         super().__init__(daemon=True)
         self.path, self.needle, self.interval = path, needle, interval
         self.stamps: list[float] = []
+        self.hits: list[tuple[float, str]] = []
         self._halt = threading.Event()
         try:
             self._pos = os.path.getsize(path)
@@ -266,6 +267,7 @@ class LogStamper(threading.Thread):
                 buf += chunk
                 *lines, buf = buf.split("\n")
                 self.stamps += [now for line in lines if self.needle in line]
+                self.hits += [(now, line) for line in lines if self.needle in line]
             time.sleep(self.interval)
 
     def stop(self) -> None:

@@ -320,6 +320,10 @@ class BareNginx:
         if not wait_until(lambda: self.master() is not None, 15):
             raise RuntimeError("bare NGINX did not start:\n" + self.proc.tail())
 
+    def accepting_workers(self) -> list[tuple[int, str]]:
+        """The master's workers that accept connections now: (pid, start time), from /proc."""
+        return accepting_workers(self.master())
+
     def master(self) -> Optional[int]:
         pid = read_pid(os.path.join(self.rt, "nginx.pid"))
         return pid if pid and pid_alive(pid) else None
@@ -355,3 +359,47 @@ def count_in_file(path: str, needle: str) -> int:
             return f.read().count(needle)
     except OSError:
         return 0
+
+
+def accepting_workers(master: Optional[int]) -> list[tuple[int, str]]:
+    """Children of `master` named `nginx: worker process` that are not shutting down: (pid, start
+    time from /proc/PID/stat), so a reused pid is not taken for one of them."""
+    out = []
+    if not master:
+        return out
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[1]) != master or fields[0] in "ZX":
+                continue
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if cmd.startswith("nginx: worker process") and "shutting down" not in cmd:
+            out.append((int(name), fields[19]))
+    return out
+
+
+def retired(workers: list[tuple[int, str]]) -> bool:
+    """True once every worker of `workers` has exited, is a zombie or is shutting down (it has
+    closed its listening sockets: it accepts nothing new)."""
+    for pid, start in workers:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[19] != start or fields[0] in "ZX":
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"shutting down" in f.read():
+                    continue
+        except (OSError, ValueError, IndexError):
+            continue
+        return False
+    return True
+

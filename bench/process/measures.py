@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 from cluster import Cluster, LogStamper, ProbeSampler, RootWatcher, Workload
-from common import (BARE_OFFSET, BareNginx, Env, count_in_file, cpu_percent, cpu_ticks, http_status, log, poll,
+from common import (BARE_OFFSET, BareNginx, Env, accepting_workers, retired, count_in_file, cpu_percent, cpu_ticks, http_status, log, poll,
                     rss_mib, wait_until)
 
 
@@ -541,9 +541,12 @@ def verify_https(https_port: int, hosts: list[str], pool: ThreadPoolExecutor) ->
 
 def ngf_shape(env: Env, wl: Workload, timeout: float = 120) -> dict:
     """Controller + agent on infra only; then every namespace file renamed into the directory at
-    once: until every namespace's routes answer and the probe answers the final version, and the
-    Gateway is Programmed. Baseline: bare NGINX on the infra-only files, then one `nginx -t` +
-    SIGHUP with the final files, timed the same way."""
+    once: until every namespace's routes answer, the probe answers the final version and the
+    agent's report of it reached the controller (the moment the Gateway turns Programmed: the
+    controller's "applied" log line; the agent reports once the old workers stopped accepting).
+    Baseline: bare NGINX on the infra-only files, then one `nginx -t` + SIGHUP with the final
+    files, timed the same way: until every namespace's routes answer and the old workers stopped
+    accepting (exited or shutting down, from /proc) — the reload complete."""
     gw = "ngf-gw/gateway"
     http, https = wl.args.gateway_port_base, wl.args.gateway_port_base + 1
     mdir = env.dir("runs", "ngf-manifests")
@@ -573,6 +576,8 @@ def ngf_shape(env: Env, wl: Workload, timeout: float = 120) -> dict:
         sampler.start()
         published = LogStamper(c.controller.logfile, f"published {gw} version")
         published.start()
+        applied = LogStamper(c.controller.logfile, f" applied {gw} version")
+        applied.start()
         watcher = RootWatcher(c.roots[gw])
         watcher.start()
         time.sleep(0.2)
@@ -597,22 +602,27 @@ def ngf_shape(env: Env, wl: Workload, timeout: float = 120) -> dict:
                 time.sleep(0.1)
         sampler.stop()
         published.stop()
+        applied.stop()
         watcher.stop()
         out["phases"] = {"published": [t - t0 for t in published.stamps],
                          "write": watcher.write and watcher.write - t0, "swap": watcher.swap and watcher.swap - t0}
         t_final = sampler.first_served(final["version"]) if final else None
         if final is None:
             out["problems"].append("no final version applied and answered by the probe")
+        t_programmed = next((t for t, line in applied.hits if final and line.rstrip().endswith(f"version {final['version']}")), None)
+        if final and t_programmed is None:
+            out["problems"].append("the controller did not log the agent's report of the final version")
         bad = verify_https(https, hosts, pool)
         if bad:
             out["problems"].append(f"{len(bad)} namespaces' HTTPS routes not served at the end, e.g. {bad[0]}")
         programmed, why = c.programmed(gw)
         accepted, routes = c.route_status()
-        done = max(seen["last"], t_final) - t0 if seen and t_final else None
+        done = max(seen["last"], t_final, t_programmed) - t0 if seen and t_final and t_programmed else None
         snaps = c.snapshots().get(gw, [])
         out.update({"tollgate": done, "sentinel": (seen["sentinel"] - t0) if seen else None,
                     "served": (seen["last"] - t0) if seen else None,
                     "probe_final": (t_final - t0) if t_final else None, "renamed_in": t_renamed,
+                    "programmed_at": (t_programmed - t0) if t_programmed else None,
                     "versions": len([r for r in snaps if r["version"] > v0]),
                     "final_version": final["version"] if final else None,
                     "reloads": c.reloads(gw) - reloads0, "sighups": c.nginx_sighups(gw) - hups0,
@@ -620,10 +630,17 @@ def ngf_shape(env: Env, wl: Workload, timeout: float = 120) -> dict:
                     "routes_accepted": accepted, "routes": routes, "files": len(rest)})
         # Baseline: one bare reload of the final config, timed the same way.
         bare.load(os.path.join(c.roots[gw], "current"))
+        old_workers = bare.accepting_workers()
         t0 = time.monotonic()
         bare.reload()
         bseen = served_times(http + BARE_OFFSET, https + BARE_OFFSET, hosts, timeout, pool)
-        out["bare"] = (bseen["last"] - t0) if bseen else None
+        ok, t_retired = poll(lambda: retired(old_workers), timeout, interval=0.005)
+        if not ok:
+            out["problems"].append("bare NGINX's old workers did not stop accepting")
+        out["bare"] = (max(bseen["last"], t_retired) - t0) if bseen and ok else None
+        out["bare_served"] = (bseen["last"] - t0) if bseen else None
+        out["bare_retired"] = (t_retired - t0) if ok else None
+        out["bare_workers"] = len(old_workers)
         out["bare_sentinel"] = (bseen["sentinel"] - t0) if bseen else None
         if bseen is None:
             out["problems"].append("bare NGINX did not serve every namespace")

@@ -242,10 +242,12 @@ def run_ngf(env: Env, a, want: set, out: list, notes: list, budget: Budget, late
     r = ngf_shape(env, wl)
     text = (f"{r.get('files')} files renamed in {ms(r.get('renamed_in'))}; Tollgate: sentinel (last file's HTTPS "
             f"route) at {ms(r.get('sentinel'))}, every namespace's routes at {ms(r.get('served'))}, the probe on the "
-            f"final version {r.get('final_version')} at {ms(r.get('probe_final'))}; {r.get('versions')} versions "
+            f"final version {r.get('final_version')} at {ms(r.get('probe_final'))}, its report reached the controller "
+            f"(Programmed) at {ms(r.get('programmed_at'))}; {r.get('versions')} versions "
             f"published, {r.get('reloads')} reloads (NGINX logged {r.get('sighups')} SIGHUPs); {r.get('programmed_why')}; "
             f"{r.get('routes_accepted')}/{r.get('routes')} HTTPRoutes Accepted; bare: sentinel at "
-            f"{ms(r.get('bare_sentinel'))}, every namespace at {ms(r.get('bare'))}; both figures include up to one sweep "
+            f"{ms(r.get('bare_sentinel'))}, every namespace at {ms(r.get('bare_served'))}, its {r.get('bare_workers')} old "
+            f"workers stopped accepting at {ms(r.get('bare_retired'))}; both figures include up to one sweep "
             f"of the 150 namespaces' HTTP routes ({ms(r.get('sweep'))}); every HTTPS route verified afterwards")
     ph = r.get("phases")
     if ph:
@@ -257,7 +259,8 @@ def run_ngf(env: Env, a, want: set, out: list, notes: list, budget: Budget, late
     ok = r.get("programmed") and not r.get("problems") and r.get("routes_accepted") == r.get("routes")
     e = entry("ngf-shape", 6, "NGF shape (150 namespaces × 2 Services × 3 routes, one TLS Gateway): all at once → "
               "every route served, final version probed, Programmed", r.get("tollgate"), "s", r.get("bare"),
-              "one bare NGINX nginx -t + SIGHUP of the final config + poll", "ratio <= 1.3",
+              "one bare NGINX nginx -t + SIGHUP of the final config until every route answers and the old workers "
+              "stopped accepting", "ratio <= 1.3",
               met=None if ok else False, notes=text)
     e["versions"] = r.get("versions")
     e["reloads"] = r.get("reloads")
