@@ -959,7 +959,7 @@ private final class StreamingOutputProcess: @unchecked Sendable {
         return complete.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
     }
 
-    func waitForEvents(timeout: Duration = .seconds(10), _ done: ([JSONValue]) -> Bool) async throws -> [JSONValue] {
+    func waitForEvents(timeout: Duration = .seconds(30), _ done: ([JSONValue]) -> Bool) async throws -> [JSONValue] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let e = events
@@ -970,7 +970,7 @@ private final class StreamingOutputProcess: @unchecked Sendable {
     }
 
     /// The exit status once the process ends by itself; nil if it is still running at the deadline.
-    func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32? {
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning { return process.terminationStatus }
