@@ -14,7 +14,8 @@ import TollgateSnapshot
 /// Applies snapshots to the config root and NGINX, atomically and provably:
 ///
 /// 1. verify paths (relative, inside the root, not agent-owned), per-file sha256 and the digest;
-/// 2. write the full tree (plus `agent/version.conf`) into `versions/.staging-*`;
+/// 2. write the full tree (plus `agent/version.conf`) into `versions/.staging-*` — a file identical
+///    to the live tree's (bytes and mode) is hard-linked instead of written (`TreeStager.write`);
 /// 3. fsync its files and directories (`TreeStager.makeDurable`): nothing is swapped in before
 ///    its bytes are on disk. When no master this agent supervises is running (the first start,
 ///    or attach mode, where the master's error log is not ours to read), `nginx -t` checks the
@@ -285,12 +286,13 @@ public actor ConfigApplier {
         let written: TreeStager.Written
         do {
             written = try TreeStager.write(request.files, extra: [VersionProbe.includePath: probeFile],
-                                           record: VersionRecord(version: request.version, digest: request.digest), into: staging)
+                                           record: VersionRecord(version: request.version, digest: request.digest), into: staging,
+                                           reusing: liveName.map(root.versionDirectory))
         } catch {
             DurableFiles.removeTree(staging)
             return reject("cannot stage version \(request.version): \(error)", diff: diff)
         }
-        step("write \(written.files.count) files")
+        step("write \(written.files.count + written.linked) files" + (written.linked > 0 ? " (\(written.linked) linked to the live tree's)" : ""))
 
         // 3. fsync the written tree (a dry run's is deleted: no fsync); `nginx -t` meanwhile,
         //    unless the reload of a master we supervise validates it (see the type's documentation).

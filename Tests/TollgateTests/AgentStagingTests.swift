@@ -81,6 +81,45 @@ import TollgateSnapshot
         #expect(throws: AgentError.self) { try ParallelFsync.run([missing], width: 1) }
     }
 
+    @Test("write reusing the live tree: identical files (bytes, mode) become hard links; changed, re-moded, tampered or symlinked ones are written anew")
+    func unchangedFilesAreLinked() throws {
+        let dir = try Processes.temporaryDirectory("staging-link")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func inode(_ path: String) -> UInt64? {
+            var st = stat()
+            return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_ino) : nil
+        }
+        let live = dir.appendingPathComponent("1-live").path
+        let v1 = Self.manyFiles(20, body: "v1")
+        _ = try TreeStager.write(v1, extra: ["agent/version.conf": RenderedFile("# probe 1\n")],
+                                 record: VersionRecord(version: 1, digest: v1.digest), into: live)
+        // Tampered on disk after it was written: must not be reused.
+        try Data("# tampered\n".utf8).write(to: URL(fileURLWithPath: live + "/servers/extra/host-2.conf"))
+        // A symlink where a file was: never followed.
+        unlink(live + "/servers/extra/host-3.conf")
+        symlink(live + "/servers/extra/host-4.conf", live + "/servers/extra/host-3.conf")
+
+        var v2 = v1
+        v2.files["servers/extra/host-1.conf"] = RenderedFile("# changed\n")
+        v2.files["servers/extra/host-5.conf"] = RenderedFile(contents: v1.files["servers/extra/host-5.conf"]!.contents, mode: 0o600)
+        let staging = dir.appendingPathComponent(".staging-2").path
+        let tree = try TreeStager.write(v2, extra: ["agent/version.conf": RenderedFile("# probe 2\n")],
+                                        record: VersionRecord(version: 2, digest: v2.digest), into: staging, reusing: live)
+        let fresh = ["servers/extra/host-1.conf", "servers/extra/host-2.conf", "servers/extra/host-3.conf", "servers/extra/host-5.conf"]
+        #expect(tree.linked == v2.files.count - fresh.count, "\(tree.linked) of \(v2.files.count)")
+        #expect(Set(tree.files) == Set((fresh + ["agent/version.conf", AgentPaths.versionRecord]).map { staging + "/" + $0 }),
+                "only new files are flushed")
+        for path in v2.paths {
+            let same = inode(staging + "/" + path) == inode(live + "/" + path)
+            #expect(same == !fresh.contains(path), "\(path)")
+            #expect(FileManager.default.contents(atPath: staging + "/" + path) == v2.files[path]!.contents, "\(path)")
+        }
+        var st = stat()
+        #expect(lstat(staging + "/certs/site.key", &st) == 0 && st.st_mode & 0o7777 == 0o600 && st.st_nlink == 2, "the key is shared, still 0600")
+        #expect(lstat(staging + "/servers/extra/host-5.conf", &st) == 0 && st.st_mode & 0o7777 == 0o600)
+        #expect(inode(staging + "/agent/version.conf") != inode(live + "/agent/version.conf"), "agent files are always written")
+    }
+
     @Test("a 300-file version: applied and served; the steps are logged; a rejected one leaves no staging directory")
     func largeVersion() async throws {
         try await AgentHarness.with(largeVersion)
@@ -114,6 +153,7 @@ import TollgateSnapshot
             let o3 = await h.applier.apply(version: 3, digest: v3.digest, files: v3)
             #expect(o3.result == .applied, "\(o3.result)")
             #expect(try Curl.get("http://127.0.0.1:\(Self.port)/", host: "host-150.example.com").body == "host 150 v3\n")
+            #expect(o3.steps.contains("linked to the live tree's"), "the key and unchanged files are linked: \(o3.steps)")
             // The running master validates by reloading: no separate `nginx -t`.
             #expect(!o3.steps.contains("nginx -t") && o3.steps.contains("fsync") && o3.steps.contains("reload until served"), "\(o3.steps)")
         }
