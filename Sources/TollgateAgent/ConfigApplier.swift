@@ -119,8 +119,7 @@ public actor ConfigApplier {
         } catch {
             throw AgentError("\(message); cannot swap back to version \(record.version): \(error)")
         }
-        if await Self.servesOnly(probe, version: record.version, digest: record.digest) != nil,
-           let again = await activate(version: record.version, digest: record.digest) {
+        if let again = await serveAgain(version: record.version, digest: record.digest) {
             throw AgentError("\(message); version \(record.version) before it failed too: \(again)")
         }
         DurableFiles.removeTree(root.versionDirectory(failed))
@@ -345,10 +344,7 @@ public actor ConfigApplier {
         if let liveName, let liveRecord {
             do {
                 try DurableFiles.replaceSymlink(root.currentLink, target: "versions/\(liveName)")
-                // A master that refused the new configuration still serves the previous one
-                // with its running workers: then nothing needs reloading.
-                if await Self.servesOnly(probe, version: liveRecord.version, digest: liveRecord.digest) != nil,
-                   let again = await activate(version: liveRecord.version, digest: liveRecord.digest) {
+                if let again = await serveAgain(version: liveRecord.version, digest: liveRecord.digest) {
                     message += "; rollback to version \(liveRecord.version) failed too: \(again)"
                 }
             } catch {
@@ -363,6 +359,14 @@ public actor ConfigApplier {
         DurableFiles.removeTree(target)
         try? DurableFiles.syncDirectory(root.versionsDirectory)
         return .rejected(message: message)
+    }
+
+    /// After `current` was swapped back to a version NGINX served before: nil once it serves it
+    /// again, else why not. A master that refused the newer configuration still serves the previous
+    /// one with its running workers, and then nothing is reloaded; otherwise `activate`.
+    private func serveAgain(version: UInt64, digest: String) async -> String? {
+        if await Self.servesOnly(probe, version: version, digest: digest) == nil { return nil }
+        return await activate(version: version, digest: digest)
     }
 
     /// How the last successful `activate` knew only the new version is served (for the steps).

@@ -104,6 +104,12 @@ struct ManifestHandDecoder {
         return out
     }
 
+    /// Each key of the object at `i` with the index of its value, in document order.
+    func forEachField(_ i: Int, _ body: (String, Int) throws(GiveUp) -> Void) throws(GiveUp) {
+        let o = try object(i)
+        for (offset, key) in o.keys.enumerated() { try body(key, o.first + offset) }
+    }
+
     func optStringMap(_ i: Int) throws(GiveUp) -> [String: String]? { isNull(i) ? nil : try stringMap(i) }
 
     /// The items of a list.
@@ -129,12 +135,10 @@ struct ManifestHandDecoder {
     // MARK: - Shared types
 
     func meta(_ i: Int) throws(GiveUp) -> ObjectMeta {
-        let o = try object(i)
         var name: String?
         var namespace: String?, labels: [String: String]?, annotations: [String: String]?
         var generation: Int64?, resourceVersion: String?, uid: String?, created: String?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "name": name = try string(c)
             case "namespace": namespace = try optString(c)
@@ -157,11 +161,9 @@ struct ManifestHandDecoder {
     }
 
     func parentRef(_ i: Int) throws(GiveUp) -> ParentReference {
-        let o = try object(i)
         var name: String?
         var group: String?, kind: String?, namespace: String?, section: String?, port: Int?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "name": name = try string(c)
             case "group": group = try optString(c)
@@ -179,10 +181,8 @@ struct ManifestHandDecoder {
     // MARK: - HTTPRoute
 
     func httpRoute(_ i: Int, _ p: Prototypes.Route) throws(GiveUp) -> HTTPRoute {
-        let o = try object(i)
         var meta: ObjectMeta?, spec: HTTPRoute.Spec?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "metadata": meta = try self.meta(c)
             case "spec": spec = try routeSpec(c, p)
@@ -197,10 +197,8 @@ struct ManifestHandDecoder {
     }
 
     func routeSpec(_ i: Int, _ p: Prototypes.Route) throws(GiveUp) -> HTTPRoute.Spec {
-        let o = try object(i)
         var spec = p.spec
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "parentRefs": spec.parentRefs = try optList(c) { (j) throws(GiveUp) in try parentRef(j) }
             case "hostnames": spec.hostnames = try optList(c) { (j) throws(GiveUp) in try string(j) }
@@ -212,10 +210,8 @@ struct ManifestHandDecoder {
     }
 
     func rule(_ i: Int, _ p: Prototypes.Route) throws(GiveUp) -> HTTPRoute.Rule {
-        let o = try object(i)
         var rule = HTTPRoute.Rule()
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "name": rule.name = try optString(c)
             case "matches": rule.matches = try optList(c) { (j) throws(GiveUp) in try match(j, p) }
@@ -229,10 +225,8 @@ struct ManifestHandDecoder {
     }
 
     func match(_ i: Int, _ p: Prototypes.Route) throws(GiveUp) -> HTTPRoute.Match {
-        let o = try object(i)
         var match = HTTPRoute.Match()
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "path": match.path = isNull(c) ? nil : try pathMatch(c, p)
             case "headers": match.headers = try optList(c) { (j) throws(GiveUp) in try headerMatch(j, p) }
@@ -245,10 +239,8 @@ struct ManifestHandDecoder {
     }
 
     func pathMatch(_ i: Int, _ p: Prototypes.Route) throws(GiveUp) -> HTTPRoute.PathMatch {
-        let o = try object(i)
         var path = p.path
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "type": path.type = try optString(c)
             case "value": path.value = try optString(c)
@@ -259,10 +251,8 @@ struct ManifestHandDecoder {
     }
 
     func headerMatch(_ i: Int, _ p: Prototypes.Route) throws(GiveUp) -> HTTPRoute.HeaderMatch {
-        let o = try object(i)
         var type: String?, name: String?, value: String?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "type": type = try optString(c)
             case "name": name = try string(c)
@@ -279,11 +269,9 @@ struct ManifestHandDecoder {
     }
 
     func backendRef(_ i: Int, _ p: Prototypes.Route) throws(GiveUp) -> HTTPRoute.BackendRef {
-        let o = try object(i)
         var ref = p.backend
         var name: String?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "group": ref.group = try optString(c)
             case "kind": ref.kind = try optString(c)
@@ -311,11 +299,9 @@ struct ManifestHandDecoder {
     // MARK: - Service
 
     func service(_ i: Int, _ p: Prototypes.Service) throws(GiveUp) -> Service {
-        let o = try object(i)
         var service = p.service
         var meta: ObjectMeta?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "metadata": meta = try self.meta(c)
             case "spec": service.spec = isNull(c) ? nil : try serviceSpec(c, p)
@@ -328,10 +314,8 @@ struct ManifestHandDecoder {
     }
 
     func serviceSpec(_ i: Int, _ p: Prototypes.Service) throws(GiveUp) -> Service.Spec {
-        let o = try object(i)
         var spec = p.spec
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "ports": spec.ports = try optList(c) { (j) throws(GiveUp) in try servicePort(j, p) }
             case "type": spec.type = try optString(c)
@@ -343,11 +327,9 @@ struct ManifestHandDecoder {
     }
 
     func servicePort(_ i: Int, _ p: Prototypes.Service) throws(GiveUp) -> Service.Port {
-        let o = try object(i)
         var port = p.port
         var number: Int?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "name": port.name = try optString(c)
             case "port": number = try int(c)
@@ -365,11 +347,9 @@ struct ManifestHandDecoder {
     // MARK: - EndpointSlice
 
     func endpointSlice(_ i: Int, _ p: Prototypes.Slice) throws(GiveUp) -> EndpointSlice {
-        let o = try object(i)
         var slice = p.slice
         var meta: ObjectMeta?, addressType: String?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "metadata": meta = try self.meta(c)
             case "addressType": addressType = try string(c)
@@ -385,11 +365,9 @@ struct ManifestHandDecoder {
     }
 
     func endpoint(_ i: Int, _ p: Prototypes.Slice) throws(GiveUp) -> EndpointSlice.Endpoint {
-        let o = try object(i)
         var endpoint = p.endpoint
         var addresses: [String]?
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "addresses": addresses = try list(c) { (j) throws(GiveUp) in try string(j) }
             case "conditions": endpoint.conditions = isNull(c) ? nil : try conditions(c, p)
@@ -402,10 +380,8 @@ struct ManifestHandDecoder {
     }
 
     func conditions(_ i: Int, _ p: Prototypes.Slice) throws(GiveUp) -> EndpointSlice.Conditions {
-        let o = try object(i)
         var conditions = p.conditions
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "ready": conditions.ready = try optBool(c)
             case "serving": conditions.serving = try optBool(c)
@@ -417,10 +393,8 @@ struct ManifestHandDecoder {
     }
 
     func slicePort(_ i: Int, _ p: Prototypes.Slice) throws(GiveUp) -> EndpointSlice.Port {
-        let o = try object(i)
         var port = p.port
-        for (offset, key) in o.keys.enumerated() {
-            let c = o.first + offset
+        try forEachField(i) { (key, c) throws(GiveUp) in
             switch key {
             case "name": port.name = try optString(c)
             case "port": port.port = try optInt(c)

@@ -361,27 +361,28 @@ def count_in_file(path: str, needle: str) -> int:
         return 0
 
 
+def _proc(pid) -> Optional[tuple[list[str], bytes]]:
+    """The fields of /proc/PID/stat after the command name (state first) and the command line,
+    or None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read().replace(b"\0", b" ")
+        return stat[stat.rindex(")") + 2:].split(), cmd
+    except (OSError, ValueError):
+        return None
+
+
 def accepting_workers(master: Optional[int]) -> list[tuple[int, str]]:
     """Children of `master` named `nginx: worker process` that are not shutting down: (pid, start
     time from /proc/PID/stat), so a reused pid is not taken for one of them."""
     out = []
-    if not master:
-        return out
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                stat = f.read()
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[1]) != master or fields[0] in "ZX":
-                continue
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, ValueError, IndexError):
-            continue
-        if cmd.startswith("nginx: worker process") and "shutting down" not in cmd:
-            out.append((int(name), fields[19]))
+    for name in os.listdir("/proc") if master else []:
+        p = _proc(name) if name.isdigit() else None
+        if p and len(p[0]) > 19 and p[0][1] == str(master) and p[0][0] not in "ZX" \
+                and p[1].startswith(b"nginx: worker process") and b"shutting down" not in p[1]:
+            out.append((int(name), p[0][19]))
     return out
 
 
@@ -389,17 +390,7 @@ def retired(workers: list[tuple[int, str]]) -> bool:
     """True once every worker of `workers` has exited, is a zombie or is shutting down (it has
     closed its listening sockets: it accepts nothing new)."""
     for pid, start in workers:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-            fields = stat[stat.rindex(")") + 2:].split()
-            if fields[19] != start or fields[0] in "ZX":
-                continue
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if b"shutting down" in f.read():
-                    continue
-        except (OSError, ValueError, IndexError):
-            continue
-        return False
+        p = _proc(pid)
+        if p and len(p[0]) > 19 and p[0][19] == start and p[0][0] not in "ZX" and b"shutting down" not in p[1]:
+            return False
     return True
-
