@@ -160,6 +160,18 @@ import Testing
         #expect(h.writes("gateways/gw/status") == gatewayWrites, "\(fault): the Gateway's unchanged status was written again")
     }
 
+    /// What a logged API error is about: the informer's `resource=…`, or the object of a status
+    /// write (`status of KIND NS/NAME`), else the whole line.
+    static func cause(of line: Substring) -> String {
+        if let r = line.firstRange(of: "resource=") {
+            return String(line[r.upperBound...].prefix { $0 != " " })
+        }
+        if let r = line.firstRange(of: "status of ") {
+            return String(line[r.upperBound...].prefix { $0 != ":" })
+        }
+        return String(line)
+    }
+
     @Test("watches dropped, resourceVersions expired, the API server restarted, 5xx for a while: converges, each changed status written once")
     func apiServerFaults() async throws {
         try await withHarness { h in
@@ -199,8 +211,13 @@ import Testing
                 let conditions = h.double.get(apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "infra", name: "gw")?[path: ["status", "conditions"]]?.arrayValue ?? []
                 return conditions.contains { $0["type"]?.stringValue == "Accepted" && $0["status"]?.stringValue == "True" }
             }
-            #expect(h.controllers[0].output.components(separatedBy: "503").count < 12,
-                    "errors are logged once per cause, not per retry:\n\(h.logs)")
+            // Errors are logged once per cause (a watched resource, an object's status), not per
+            // retry; how many informers meet the 3 s of 503s depends on the machine's load.
+            var causes: [String: Int] = [:]
+            for line in h.controllers[0].output.split(separator: "\n") where line.contains("HTTP 503") {
+                causes[Self.cause(of: line), default: 0] += 1
+            }
+            #expect(causes.values.allSatisfy { $0 == 1 }, "errors are logged once per cause, not per retry: \(causes)\n\(h.logs)")
         }
     }
 
